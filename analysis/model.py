@@ -1,0 +1,141 @@
+"""What static analysis knows about a file: functions, blocks, syntax errors, expectations.
+
+These types are the contract between `analysis` (which builds them without
+running anything) and `debugger` (which runs and traces them). They are plain
+dataclasses so they pickle across the sandbox boundary and serialize to JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """One syntax error: 1-based line, 0-based column, and a message for the user."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class BasicBlock:
+    """A straight-line run of statements inside one function (1-based, inclusive lines).
+
+    `kind` says what opens the block: "entry", "branch", "else", "loop",
+    "loop-body", "after-loop", "try", "except", "finally", "with", "after",
+    "match-case".
+    """
+
+    index: int
+    start_line: int
+    end_line: int
+    kind: str
+
+
+@dataclass
+class FunctionInfo:
+    """A function, method or nested function defined in the file."""
+
+    qualname: str  # "f", "Outer.method", "outer.inner" (no "<locals>")
+    name: str
+    line: int  # the `def` line, 1-based (after decorators)
+    end_line: int
+    body_line: int  # first line of the body (the docstring, if any)
+    params: list[str]
+    docstring: str | None
+    docstring_line: int | None  # line where the docstring literal starts
+    class_name: str | None
+    parent: str | None  # enclosing function's qualname, for nested functions
+    calls: list[str] = field(default_factory=list)  # qualnames of in-file callees
+    imported_calls: list[str] = field(default_factory=list)  # "pkg.mod.func" resolved by jedi
+    blocks: list[BasicBlock] = field(default_factory=list)
+
+
+@dataclass
+class ModuleInfo:
+    """The parsed file: its functions (with call edges) and any syntax errors."""
+
+    source: str
+    functions: dict[str, FunctionInfo]
+    syntax_errors: list[SyntaxProblem]
+    path: str | None = None
+
+    def leaves_first(self) -> list[str]:
+        """Qualnames ordered so that callees come before callers.
+
+        Recursion and mutual recursion are cycles in the call graph; a cycle's
+        members come out together, in definition order, before their callers.
+        """
+        order: list[str] = []
+        state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+
+        def visit(name: str) -> None:
+            if state.get(name):
+                return
+            state[name] = 1
+            for callee in self.functions[name].calls:
+                if callee in self.functions and callee != name:
+                    visit(callee)
+            state[name] = 2
+            order.append(name)
+
+        for name in sorted(self.functions, key=lambda n: self.functions[n].line):
+            visit(name)
+        return order
+
+    def callers_of(self, qualname: str) -> list[str]:
+        return [f.qualname for f in self.functions.values() if qualname in f.calls]
+
+    def function_at(self, line: int) -> FunctionInfo | None:
+        """The innermost function whose lines contain `line`."""
+        best: FunctionInfo | None = None
+        for func in self.functions.values():
+            if func.line <= line <= func.end_line and (best is None or func.line >= best.line):
+                best = func
+        return best
+
+
+ExpectationKind = Literal["eval", "doctest", "exec", "pytest"]
+OriginKind = Literal["doctest", "docstring", "pytest", "main", "given"]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an expectation was written: a file, a 1-based line, and what kind of source."""
+
+    path: str
+    line: int
+    kind: OriginKind
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One thing the code should do, runnable in the sandbox.
+
+    How each kind runs, in the module's namespace after `setup` is executed:
+    - "eval": evaluate `call` and `expected`; passes when they compare equal.
+    - "doctest": execute `call` as doctest would and compare printed/echoed
+      output with `want` using doctest's OutputChecker (ELLIPSIS and
+      NORMALIZE_WHITESPACE on).
+    - "exec": execute `code`; passes when it raises nothing.
+    - "pytest": pytest itself runs the test `nodeid` in `test_file`.
+    `function` is the function under test (qualname), or "" if unknown.
+    """
+
+    id: str
+    function: str
+    kind: ExpectationKind
+    origin: Origin
+    description: str  # for people: "add(1, 2) == 3"
+    setup: str = ""
+    call: str | None = None
+    expected: str | None = None
+    want: str | None = None
+    code: str | None = None
+    test_file: str | None = None
+    nodeid: str | None = None

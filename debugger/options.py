@@ -1,0 +1,29 @@
+"""Typed options for one debugging run, shared by the CLI and the language server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Limits:
+    """Resource limits for code under test, per sandboxed run."""
+
+    wall_seconds: float = 10.0  # one expectation batch, wall clock
+    cpu_seconds: int = 10
+    memory_mb: int = 1024  # address space
+    max_processes: int = 0  # extra processes code under test may start (0: none)
+    output_bytes: int = 1_000_000  # stdout/stderr kept per run
+    file_mb: int = 16  # largest file code under test may write
+
+
+@dataclass
+class DebugOptions:
+    function: str | None = None  # narrow to one function (qualname or name)
+    search_fixes: bool = True
+    search_seconds: float = 30.0  # fix search time budget
+    max_candidates: int = 5000  # fix search candidate budget
+    max_fixes: int = 5  # checked fixes kept
+    trace: bool = True
+    limits: Limits = field(default_factory=Limits)
+    extra_tests: list[str] = field(default_factory=list)  # test files the user names
