@@ -1,0 +1,191 @@
+"""One debugging run: parse, find expectations, run and trace, localize, repair.
+
+The single entry point the CLI and the language server call.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from mgdebug.analysis.expectations import find_expectations, missing_expectation_hint
+from mgdebug.analysis.functions import analyze_module
+from mgdebug.analysis.model import Expectation, ModuleInfo
+
+from .context import candidate_context
+from .localize import Localization, function_reports, localize
+from .options import DebugOptions
+from .report import Report, SearchStats
+from .repair.search import search_fixes
+from .results import CallRecord, ExpectationResult
+from .sandbox import Job, Sandbox, TraceSpec
+
+ProgressCallback = Callable[[str, int], None]  # (message, percent 0-100)
+
+
+class Cancelled(Exception):
+    """The caller cancelled the run (a newer edit, or the user)."""
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled()
+
+
+def select_expectations(
+    module: ModuleInfo, expectations: Sequence[Expectation], function: str | None
+) -> list[Expectation]:
+    """The expectations that judge `function`: its own and those of its callers."""
+    if not function:
+        return list(expectations)
+    name = resolve_function(module, function)
+    if name is None:
+        return []
+    judges = {name}
+    frontier = [name]
+    while frontier:
+        for caller in module.callers_of(frontier.pop()):
+            if caller not in judges:
+                judges.add(caller)
+                frontier.append(caller)
+    return [e for e in expectations if e.function in judges]
+
+
+def resolve_function(module: ModuleInfo, function: str) -> str | None:
+    if function in module.functions:
+        return function
+    matches = [q for q, f in module.functions.items() if f.name == function]
+    return matches[0] if len(matches) == 1 else None
+
+
+def debug_source(
+    source: str,
+    path: str,
+    options: DebugOptions | None = None,
+    *,
+    cancel: threading.Event | None = None,
+    progress: ProgressCallback | None = None,
+    expectations: Sequence[Expectation] | None = None,
+) -> Report:
+    """Debug `source` as if it were the file at `path` (which may be unsaved).
+
+    `expectations`, when given, are used in addition to those found in the file
+    and next to it (a benchmark's visible tests, or a test the user names).
+    """
+    options = options or DebugOptions()
+    started = time.monotonic()
+    report = Report(path=path)
+    module = analyze_module(source, path)
+    report.syntax_errors = list(module.syntax_errors)
+    if module.syntax_errors:
+        report.messages.append(
+            f"{len(module.syntax_errors)} syntax error(s); only code that parses was analysed"
+        )
+    found = find_expectations(module, path, extra_test_files=list(options.extra_tests))
+    found.extend(expectations or [])
+    if options.function and resolve_function(module, options.function) is None:
+        report.messages.append(f"no function named `{options.function}` in {path}")
+    chosen = select_expectations(module, found, options.function)
+    report.expectations = chosen
+    reports = function_reports(module, chosen, [])
+    report.functions = list(reports.values())
+    if module.syntax_errors:
+        # Code that does not parse cannot be imported, so nothing can run.
+        report.seconds = time.monotonic() - started
+        return report
+    if not chosen:
+        report.messages.extend(_hints(module, options.function))
+        report.seconds = time.monotonic() - started
+        return report
+    _check(cancel)
+    if progress:
+        progress(f"running {len(chosen)} expectation(s)", 5)
+    with Sandbox(path, options.limits) as sandbox:
+        spec = TraceSpec(blocks={q: f.blocks for q, f in module.functions.items()})
+        results = sandbox.run(Job(source=source, expectations=chosen, trace=spec))
+        report.results = results
+        reports = function_reports(module, chosen, results)
+        report.functions = list(reports.values())
+        _check(cancel)
+        loc = localize(module, chosen, results, reports)
+        report.suspects = loc.suspects
+        report.failing_calls = _failing_calls(results)
+        if not any(not r.passed for r in results):
+            report.messages.append("every expectation passes: nothing to fix")
+        elif not loc.suspects:
+            report.messages.append(
+                "the failing runs executed no line of a function in this file"
+            )
+        elif options.search_fixes:
+            if progress:
+                progress("searching for checked fixes", 20)
+            _repair(report, sandbox, source, path, module, chosen, results, loc, options,
+                    cancel, progress)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _repair(
+    report: Report,
+    sandbox: Sandbox,
+    source: str,
+    path: str,
+    module: ModuleInfo,
+    expectations: Sequence[Expectation],
+    results: Sequence[ExpectationResult],
+    loc: Localization,
+    options: DebugOptions,
+    cancel: threading.Event | None,
+    progress: ProgressCallback | None,
+) -> None:
+    lines = [(s.line, s.score) for s in loc.suspects]
+    outcome = search_fixes(
+        sandbox, source, path, module, expectations, results, lines,
+        candidate_context(expectations, results),
+        seconds=options.search_seconds,
+        max_candidates=options.max_candidates,
+        max_fixes=options.max_fixes,
+        cancel=cancel,
+        progress=(lambda msg, pct: progress(msg, 20 + pct * 79 // 100)) if progress else None,
+    )
+    _check(cancel)
+    report.fixes = outcome.fixes
+    report.search = outcome.stats
+    if outcome.stats.message:
+        report.messages.append(outcome.stats.message)
+    _apply_mutation_evidence(report, outcome.mutation_evidence)
+
+
+def _apply_mutation_evidence(report: Report, evidence: dict[int, float]) -> None:
+    """Raise suspects where an edit made failing expectations pass (see repair.search)."""
+    if not evidence:
+        return
+    fix_lines = {f.line for f in report.fixes}
+
+    def key(index_suspect: tuple[int, object]) -> tuple[bool, float, int]:
+        index, suspect = index_suspect
+        line = getattr(suspect, "line", 0)
+        return (line in fix_lines, evidence.get(line, 0.0), -index)
+
+    ranked = sorted(enumerate(report.suspects), key=key, reverse=True)
+    for _, suspect in ranked:
+        share = evidence.get(suspect.line)
+        if share:
+            suspect.reason += f"; an edit here makes {share:.0%} of the failing runs pass"
+    report.suspects = [s for _, s in ranked]
+
+
+def _failing_calls(results: Sequence[ExpectationResult]) -> list[CallRecord]:
+    for result in results:
+        if not result.passed and result.trace is not None:
+            return result.trace.calls[:50]
+    return []
+
+
+def _hints(module: ModuleInfo, function: str | None) -> list[str]:
+    funcs = [f for f in module.functions.values() if not function or f.qualname == function
+             or f.name == function]
+    if not funcs:
+        return ["no functions to debug in this file"]
+    return [f"`{f.qualname}` has no expectations: {missing_expectation_hint(f)}" for f in funcs]

@@ -1,0 +1,321 @@
+"""Where the bug is: per-function status, bottom-up blame, and ranked suspicious lines.
+
+Blame rule (bottom-up over the subfunction tree):
+1. A function whose own expectations all pass is trusted: never blamed, and
+   its lines are never suspects.
+2. A function with a failing expectation is a candidate. Among candidates, the
+   lowest one is blamed: a candidate that (transitively) calls another
+   candidate in a failing run defers to it.
+3. A callee with no expectations of its own is blamed instead of its caller
+   when the failing runs implicate it: the exception was raised inside it, or
+   its own lines carry the highest spectrum score of the blamed scope (lines
+   that run in failing runs and not in passing ones are in the callee).
+
+Line ranking inside the blamed scope (the blamed function plus the untested
+callees it reaches) uses Ochiai over passing and failing expectations:
+    ochiai(l) = failed(l) / sqrt(total_failed * (failed(l) + passed(l)))
+Ties, frequent when every expectation fails, are broken by data flow into the
+wrong value: the line that raised, then lines whose block left a variable
+holding the wrong returned value, then lines closer to the end of the failing
+run's last block. A later mutation pass (repair.search) can add evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+from mgdebug.analysis.model import Expectation, FunctionInfo, ModuleInfo
+
+from .report import FailureEvidence, FunctionReport, Suspect
+from .results import BlockSnapshot, ExpectationResult
+
+
+def function_reports(
+    module: ModuleInfo,
+    expectations: Sequence[Expectation],
+    results: Sequence[ExpectationResult],
+) -> dict[str, FunctionReport]:
+    """Status of every function from its own expectations (pass/fail/untested)."""
+    by_id = {r.expectation_id: r for r in results}
+    reports: dict[str, FunctionReport] = {}
+    for func in sorted(module.functions.values(), key=lambda f: f.line):
+        reports[func.qualname] = FunctionReport(
+            name=func.qualname, line=func.line, end_line=func.end_line, status="untested"
+        )
+    for exp in expectations:
+        report = reports.get(exp.function)
+        result = by_id.get(exp.id)
+        if report is None or result is None:
+            continue
+        if result.passed:
+            report.passed += 1
+        else:
+            report.failed += 1
+            report.failures.append(evidence(exp, result))
+    for report in reports.values():
+        if report.failed:
+            report.status = "fail"
+        elif report.passed:
+            report.status = "pass"
+    return reports
+
+
+def evidence(exp: Expectation, result: ExpectationResult) -> FailureEvidence:
+    return FailureEvidence(
+        expectation_id=exp.id,
+        description=exp.description,
+        origin_path=exp.origin.path,
+        origin_line=exp.origin.line,
+        origin_kind=exp.origin.kind,
+        status=result.status,
+        expected=result.expected,
+        actual=result.actual,
+        message=result.message,
+    )
+
+
+def _reachable(module: ModuleInfo, start: str, skip: set[str]) -> list[str]:
+    """`start` and every in-file function it reaches through functions not in `skip`."""
+    seen = [start]
+    stack = [start]
+    while stack:
+        func = module.functions.get(stack.pop())
+        if func is None:
+            continue
+        for callee in func.calls:
+            if callee not in seen and callee not in skip and callee in module.functions:
+                seen.append(callee)
+                stack.append(callee)
+    return seen
+
+
+def _own_lines(module: ModuleInfo, func: FunctionInfo) -> set[int]:
+    """Lines of `func`'s body, without the bodies of functions nested in it."""
+    lines = set(range(func.body_line, func.end_line + 1))
+    for other in module.functions.values():
+        if other.parent == func.qualname or (
+            other.qualname != func.qualname
+            and other.qualname.startswith(func.qualname + ".")
+            and other.class_name is None
+        ):
+            lines -= set(range(other.line, other.end_line + 1))
+    if func.docstring_line is not None and func.docstring:
+        doc_end = func.docstring_line + func.docstring.count("\n")
+        lines -= set(range(func.docstring_line, doc_end + 1))
+    return lines
+
+
+def ochiai(failed: int, passed: int, total_failed: int) -> float:
+    if failed == 0 or total_failed == 0:
+        return 0.0
+    return failed / math.sqrt(total_failed * (failed + passed))
+
+
+def spectrum(results: Iterable[ExpectationResult], lines: set[int]) -> dict[int, float]:
+    """Ochiai score of each executed line in `lines`."""
+    failed_hits: dict[int, int] = {}
+    passed_hits: dict[int, int] = {}
+    total_failed = 0
+    for result in results:
+        if result.trace is None:
+            continue
+        hits = passed_hits if result.passed else failed_hits
+        if not result.passed:
+            total_failed += 1
+        for line in result.trace.lines:
+            if line in lines:
+                hits[line] = hits.get(line, 0) + 1
+    return {
+        line: ochiai(failed_hits.get(line, 0), passed_hits.get(line, 0), total_failed)
+        for line in set(failed_hits) | set(passed_hits)
+    }
+
+
+class Localization:
+    """The outcome of localization: blamed function, its scope, ranked suspects."""
+
+    def __init__(self) -> None:
+        self.blamed: str | None = None
+        self.reason: str = ""
+        self.scope: list[str] = []
+        self.suspects: list[Suspect] = []
+
+
+def _failing(results: Sequence[ExpectationResult]) -> list[ExpectationResult]:
+    return [r for r in results if not r.passed]
+
+
+def _called_in_failing_runs(results: Sequence[ExpectationResult]) -> set[str]:
+    called: set[str] = set()
+    for result in _failing(results):
+        if result.trace:
+            called.update(c.function for c in result.trace.calls)
+    return called
+
+
+def localize(
+    module: ModuleInfo,
+    expectations: Sequence[Expectation],
+    results: Sequence[ExpectationResult],
+    reports: dict[str, FunctionReport],
+    *,
+    max_suspects: int = 10,
+) -> Localization:
+    """Blame the lowest wrong function and rank its lines (see the module docstring)."""
+    loc = Localization()
+    failing = _failing(results)
+    if not failing:
+        return loc
+    trusted = {name for name, r in reports.items() if r.status == "pass"}
+    candidates = [name for name, r in reports.items() if r.status == "fail"]
+    called = _called_in_failing_runs(results)
+    if not candidates:
+        # Failing expectations that name no function (e.g. a pytest test calling
+        # several): start from the outermost functions the failing runs called.
+        candidates = [n for n in module.leaves_first() if n in called and n not in trusted]
+        candidates = [c for c in candidates if not module.callers_of(c) or c in called][-1:]
+    if not candidates:
+        return loc
+    blamed = _lowest_candidate(module, candidates, called, trusted)
+    scope = _reachable(module, blamed, trusted | (set(candidates) - {blamed}))
+    scope_lines: dict[int, str] = {}
+    for name in scope:
+        for line in _own_lines(module, module.functions[name]):
+            scope_lines.setdefault(line, name)
+    # Only the blamed function's own failing expectations judge its lines when it
+    # has some; otherwise every failing run that reached it.
+    own = [r for r in results if _expectation_function(expectations, r) == blamed]
+    judged = own if any(not r.passed for r in own) else list(results)
+    scores = spectrum(judged, set(scope_lines))
+    loc.blamed, loc.reason = _refine_blame(module, blamed, scope, scores, scope_lines, failing)
+    loc.scope = scope
+    loc.suspects = _rank(module, scores, scope_lines, failing, max_suspects)
+    report = reports.get(loc.blamed)
+    if report is not None:
+        report.blamed = True
+        report.blame_reason = loc.reason
+    return loc
+
+
+def _expectation_function(expectations: Sequence[Expectation], result: ExpectationResult) -> str:
+    for exp in expectations:
+        if exp.id == result.expectation_id:
+            return exp.function
+    return ""
+
+
+def _lowest_candidate(
+    module: ModuleInfo, candidates: list[str], called: set[str], trusted: set[str]
+) -> str:
+    order = module.leaves_first()
+    ranked = sorted(candidates, key=lambda n: order.index(n) if n in order else len(order))
+    for name in ranked:
+        # A candidate defers to another candidate it reaches and that ran in a failing run.
+        reach = _reachable(module, name, trusted)
+        if not any(other in reach and other != name and other in called for other in ranked):
+            return name
+    return ranked[0]
+
+
+def _refine_blame(
+    module: ModuleInfo,
+    blamed: str,
+    scope: list[str],
+    scores: dict[int, float],
+    scope_lines: dict[int, str],
+    failing: list[ExpectationResult],
+) -> tuple[str, str]:
+    for result in failing:
+        line = result.error_line
+        if line is not None and scope_lines.get(line, blamed) != blamed:
+            callee = scope_lines[line]
+            return callee, (
+                f"`{callee}` has no expectations of its own and raised "
+                f"{result.actual or 'an exception'} on line {line} in a failing run of `{blamed}`"
+            )
+    if scores:
+        top_line = max(scores, key=lambda ln: scores[ln])
+        owner = scope_lines.get(top_line, blamed)
+        best_own = max((s for ln, s in scores.items() if scope_lines.get(ln) == blamed), default=0)
+        if owner != blamed and scores[top_line] > best_own:
+            return owner, (
+                f"`{owner}` has no expectations of its own; its line {top_line} runs in "
+                f"failing runs of `{blamed}` more than in passing ones"
+            )
+    func = module.functions[blamed]
+    return blamed, (
+        f"`{func.qualname}` fails its own expectations"
+        + (" and every function it calls is trusted or untested" if func.calls else "")
+    )
+
+
+def _rank(
+    module: ModuleInfo,
+    scores: dict[int, float],
+    scope_lines: dict[int, str],
+    failing: list[ExpectationResult],
+    max_suspects: int,
+) -> list[Suspect]:
+    error_lines = {r.error_line for r in failing if r.error_line is not None}
+    first_failing = failing[0]
+    last_line = _last_executed_line(first_failing, set(scope_lines))
+    wrong_value = first_failing.actual
+
+    def tie_break(line: int) -> tuple[float, ...]:
+        flows = _line_holds_value(first_failing, line, wrong_value)
+        distance = abs(last_line - line) if last_line else 0
+        return (scores[line], line in error_lines, flows, -distance)
+
+    ranked = sorted(scores, key=tie_break, reverse=True)[:max_suspects]
+    suspects = []
+    for line in ranked:
+        func_name = scope_lines[line]
+        func = module.functions[func_name]
+        block = next((b for b in func.blocks if b.start_line <= line <= b.end_line), None)
+        values = _block_values(first_failing, func_name, block.index if block else None)
+        suspects.append(
+            Suspect(
+                function=func_name,
+                line=line,
+                score=round(scores[line], 4),
+                reason=_reason(line, scores[line], line in error_lines, failing),
+                block=block.index if block else None,
+                values=values,
+            )
+        )
+    return suspects
+
+
+def _last_executed_line(result: ExpectationResult, lines: set[int]) -> int:
+    if result.trace is None:
+        return 0
+    for snap in reversed(result.trace.snapshots):
+        if snap.line in lines:
+            return snap.line
+    return 0
+
+
+def _line_holds_value(result: ExpectationResult, line: int, wrong: str | None) -> bool:
+    """Did the block ending at or after `line` leave a variable holding the wrong value?"""
+    if result.trace is None or not wrong:
+        return False
+    return any(
+        snap.line == line and wrong in snap.values.values() for snap in result.trace.snapshots
+    )
+
+
+def _block_values(
+    result: ExpectationResult, function: str, block: int | None
+) -> list[BlockSnapshot]:
+    if result.trace is None or block is None:
+        return []
+    snaps = [s for s in result.trace.snapshots if s.function == function and s.block == block]
+    return snaps[:3] + snaps[-2:] if len(snaps) > 5 else snaps
+
+
+def _reason(line: int, score: float, raised: bool, failing: list[ExpectationResult]) -> str:
+    parts = [f"ochiai {score:.2f} over {len(failing)} failing run(s)"]
+    if raised:
+        parts.append("the exception was raised here")
+    return "; ".join(parts)

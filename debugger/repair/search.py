@@ -1,0 +1,182 @@
+"""The fix search: run candidate edits against every expectation, keep those that pass.
+
+Each candidate runs in the sandbox with the previously failing expectations
+first and stops at its first failure, so most wrong candidates cost one
+expectation. A candidate passes only if every expectation passes, including
+those that passed before and those of the callers of the edited function
+(the caller runs are part of the same expectation set).
+
+The outcomes double as mutation-based localization evidence (Metallaxis):
+a line where some edit turns failing expectations into passing ones, without
+breaking passing ones, is more likely the faulty line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from mgdebug.analysis.model import Expectation, ModuleInfo
+
+from ..report import Fix, SearchStats
+from ..results import ExpectationResult
+from ..sandbox import Job, Sandbox
+from .candidates import KIND_PRIORS, Candidate, CandidateContext, generate_candidates
+
+BATCH = 24  # candidates handed to the sandbox at once: keeps both workers busy
+
+
+@dataclass
+class SearchOutcome:
+    fixes: list[Fix] = field(default_factory=list)
+    stats: SearchStats = field(default_factory=SearchStats)
+    # line -> best fraction of failing expectations an edit there made pass
+    mutation_evidence: dict[int, float] = field(default_factory=dict)
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        )
+    )
+
+
+def _ordered(
+    expectations: Sequence[Expectation], baseline: Sequence[ExpectationResult]
+) -> list[Expectation]:
+    failing = {r.expectation_id for r in baseline if not r.passed}
+    return sorted(expectations, key=lambda e: e.id not in failing)
+
+
+def _score(results: Sequence[ExpectationResult], failing_ids: set[str]) -> tuple[int, bool]:
+    """How many previously failing expectations now pass; whether any other broke."""
+    fixed = sum(1 for r in results if r.expectation_id in failing_ids and r.passed)
+    broke = any(r.expectation_id not in failing_ids and not r.passed for r in results)
+    return fixed, broke
+
+
+def search_fixes(
+    sandbox: Sandbox,
+    source: str,
+    path: str,
+    module: ModuleInfo,
+    expectations: Sequence[Expectation],
+    baseline: Sequence[ExpectationResult],
+    suspicious_lines: Sequence[tuple[int, float]],
+    context: CandidateContext,
+    *,
+    seconds: float,
+    max_candidates: int,
+    max_fixes: int,
+    cancel: threading.Event | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> SearchOutcome:
+    """Search single edits, then pairs if no single edit passes; rank what passes."""
+    outcome = SearchOutcome()
+    started = time.monotonic()
+    ordered = _ordered(expectations, baseline)
+    failing_ids = {r.expectation_id for r in baseline if not r.passed}
+    line_rank = {line: i for i, (line, _) in enumerate(suspicious_lines)}
+    line_score = dict(suspicious_lines)
+    kinds: Counter[str] = Counter()
+    found: list[tuple[Candidate, int]] = []
+    deadline = started + seconds
+
+    def run(stream: Iterator[Candidate]) -> None:
+        first_fix_rank: int | None = None
+        while True:
+            if cancel is not None and cancel.is_set():
+                return
+            if time.monotonic() > deadline or outcome.stats.candidates_tried >= max_candidates:
+                outcome.stats.budget_exhausted = True
+                return
+            batch = _take(stream, min(BATCH, max_candidates - outcome.stats.candidates_tried))
+            if not batch:
+                return
+            remaining = max(0.5, deadline - time.monotonic())
+            jobs = [
+                Job(source=c.source, expectations=ordered, stop_at_first_failure=True,
+                    wall_seconds=min(remaining, 5.0))
+                for c in batch
+            ]
+            for index, results in sandbox.run_many(jobs):
+                cand = batch[index]
+                kinds[cand.kind] += 1
+                outcome.stats.candidates_tried += 1
+                fixed, broke = _score(results, failing_ids)
+                if failing_ids and not broke:
+                    share = fixed / len(failing_ids)
+                    if share > outcome.mutation_evidence.get(cand.line, 0.0):
+                        outcome.mutation_evidence[cand.line] = share
+                if len(results) == len(ordered) and all(r.passed for r in results):
+                    found.append((cand, len(results)))
+                    rank = line_rank.get(cand.line, len(line_rank))
+                    first_fix_rank = rank if first_fix_rank is None else first_fix_rank
+            if progress is not None:
+                elapsed = time.monotonic() - started
+                progress(
+                    f"checked {outcome.stats.candidates_tried} candidate fixes, "
+                    f"{len(found)} pass",
+                    min(99, int(100 * elapsed / seconds)),
+                )
+            # Enough: a full set of fixes, or two suspicious lines past the first fix.
+            if len(found) >= max_fixes:
+                return
+            if first_fix_rank is not None and line_rank.get(batch[-1].line, 0) > first_fix_rank + 2:
+                return
+
+    run(generate_candidates(source, module, suspicious_lines, context))
+    if not found:
+        pairs = generate_candidates(source, module, suspicious_lines, context, pairs=True)
+        run(c for c in pairs if c.kind == "pair")
+
+    outcome.stats.candidates_by_kind = dict(kinds)
+    outcome.stats.seconds = round(time.monotonic() - started, 3)
+    found.sort(
+        key=lambda item: (
+            item[0].tokens_changed,
+            -line_score.get(item[0].line, 0.0),
+            -KIND_PRIORS.get(item[0].kind, 0.0),
+        )
+    )
+    outcome.fixes = [
+        Fix(
+            function=cand.function,
+            source=cand.source,
+            diff=unified_diff(source, cand.source, path),
+            validated=True,
+            origin="search",
+            summary=f"{cand.summary}; passes the {total} expectation"
+            + ("s" if total != 1 else ""),
+            line=cand.line,
+            passed=total,
+            total=total,
+            edit_kind=cand.kind,
+            tokens_changed=cand.tokens_changed,
+        )
+        for cand, total in found[:max_fixes]
+    ]
+    if not found:
+        tried = ", ".join(f"{n} {k}" for k, n in kinds.most_common())
+        outcome.stats.message = (
+            f"no small edit passes every expectation (tried {outcome.stats.candidates_tried}: "
+            f"{tried or 'none'}); a model can be configured for larger fixes"
+        )
+    return outcome
+
+
+def _take(stream: Iterator[Candidate], n: int) -> list[Candidate]:
+    batch: list[Candidate] = []
+    for cand in stream:
+        batch.append(cand)
+        if len(batch) >= n:
+            break
+    return batch

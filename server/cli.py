@@ -1,0 +1,174 @@
+"""`mgdebug FILE`: debug a Python file from a terminal or CI; `mgdebug lsp`: the language server."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Sequence
+
+from mgdebug.debugger.engine import debug_source
+from mgdebug.debugger.options import DebugOptions
+from mgdebug.debugger.report import Report
+
+from .source_file import InputError, SourceFile, read_source, write_fix
+from .text_report import render
+
+EXIT_PASS = 0
+EXIT_FIXED = 1
+EXIT_USAGE = 2
+EXIT_UNFIXED = 3
+EXIT_INTERNAL = 4
+
+EPILOG = f"""\
+exit status:
+  {EXIT_PASS}  every expectation passes (or the file has none: the report says how to add one)
+  {EXIT_FIXED}  a failure was found and a checked fix is shown (applied with --fix)
+  {EXIT_USAGE}  usage or input error: bad arguments, missing, binary or non-UTF-8 file,
+     syntax error (the message says which)
+  {EXIT_UNFIXED}  a failure was found and no checked fix was found
+  {EXIT_INTERNAL}  internal error in mgdebug (please report it, with the file)
+
+`mgdebug lsp` starts the language server on stdio.
+Expectations come from doctests and prose examples in docstrings, asserts under
+`if __name__ == "__main__":`, and pytest tests in test_*.py next to the file or
+in a tests/ folder.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mgdebug",
+        description="Find where and why a Python function is wrong, from real runs, "
+        "and offer fixes already checked against its expectations.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", help="the Python file to debug (or `lsp` for the language server)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--function", metavar="NAME", help="debug only this function")
+    parser.add_argument(
+        "--fix", action="store_true", help="apply the best checked fix to the file"
+    )
+    parser.add_argument(
+        "--no-search", action="store_true", help="localize only; do not search for fixes"
+    )
+    parser.add_argument(
+        "--budget", type=float, default=30.0, metavar="SECONDS",
+        help="time budget of the fix search (default 30)",
+    )
+    parser.add_argument(
+        "--max-candidates", type=int, default=5000, metavar="N",
+        help="candidate budget of the fix search (default 5000)",
+    )
+    parser.add_argument(
+        "--test", action="append", default=[], metavar="FILE",
+        help="a pytest file whose tests are expectations too (repeatable)",
+    )
+    parser.add_argument("--no-color", action="store_true", help="no colour in the text report")
+    return parser
+
+
+class StderrProgress:
+    """Progress on stderr, only once a run has taken over a second."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.lock = threading.Lock()
+        self.shown = False
+
+    def __call__(self, message: str, percent: int) -> None:
+        if time.monotonic() - self.started < 1.0:
+            return
+        with self.lock:
+            if sys.stderr.isatty():
+                sys.stderr.write(f"mgdebug: {percent:3d}% {message}\x1b[K\r")
+            else:
+                sys.stderr.write(f"mgdebug: {percent}% {message}\n")
+            sys.stderr.flush()
+            self.shown = True
+
+    def finish(self) -> None:
+        if self.shown and sys.stderr.isatty():
+            sys.stderr.write("\x1b[K")
+
+
+def exit_status(report: Report) -> int:
+    if report.syntax_errors:
+        return EXIT_USAGE
+    if not report.has_failure and all(r.passed for r in report.results):
+        return EXIT_PASS
+    return EXIT_FIXED if any(f.validated for f in report.fixes) else EXIT_UNFIXED
+
+
+def run(args: argparse.Namespace) -> int:
+    source = read_source(args.file)
+    options = DebugOptions(
+        function=args.function,
+        search_fixes=not args.no_search,
+        search_seconds=args.budget,
+        max_candidates=args.max_candidates,
+        extra_tests=[os.path.abspath(t) for t in args.test],
+    )
+    progress = StderrProgress()
+    report = debug_source(source.text, os.path.abspath(args.file), options, progress=progress)
+    progress.finish()
+    report.path = args.file
+    if args.fix:
+        _apply_fix(report, source)
+    if args.json:
+        json.dump(report.to_json(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        colour = sys.stdout.isatty() and not args.no_color and "NO_COLOR" not in os.environ
+        sys.stdout.write(render(report, source.text, colour=colour))
+    if report.syntax_errors:
+        first = report.syntax_errors[0]
+        sys.stderr.write(
+            f"mgdebug: {args.file}:{first.line}:{first.column + 1}: syntax error: {first.message}\n"
+        )
+    return exit_status(report)
+
+
+def _apply_fix(report: Report, source: SourceFile) -> None:
+    best = next((f for f in report.fixes if f.validated), None)
+    if best is None:
+        report.messages.append("--fix: no checked fix, the file was not changed")
+        return
+    write_fix(source, best.source)
+    sys.stderr.write(best.diff)
+    report.messages.append(f"--fix: applied to {source.path}: {best.summary}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["lsp"]:
+        from mgdebug.server.lsp.main import run_stdio
+
+        run_stdio()
+        return EXIT_PASS
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code else EXIT_PASS
+    try:
+        return run(args)
+    except InputError as exc:
+        sys.stderr.write(f"mgdebug: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("mgdebug: interrupted\n")
+        return 130
+    except Exception:  # noqa: BLE001 - the last line of defence: say it is ours
+        sys.stderr.write("mgdebug: internal error; please report it with the file:\n")
+        traceback.print_exc()
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The server's settings: a typed dataclass read from the editor's loose JSON.
+
+Settings arrive twice: in `initializationOptions` as
+`{"settings": {...}, "workspaceTrusted": bool}` and in
+`workspace/didChangeConfiguration` as `{"settings": {...}}`. Each value is
+checked on its own, so one bad value costs only that value: it falls back to
+the default and the problem is reported once, in one message.
+
+When debugging runs (`run`):
+- "onSave" (default): when a file is opened (the buffer then equals the file
+  on disk, so the first results match what the user sees) and on every save.
+- "onOpen": only when a file is opened, and when the user asks (the Debug lens).
+- "onType": on open, on save, and after every edit (debounced).
+Syntax is checked after every edit whatever `run` says: it runs no user code
+and costs milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any, Literal, get_args
+
+RunMode = Literal["onSave", "onOpen", "onType"]
+RUN_MODES: tuple[str, ...] = get_args(RunMode)
+
+
+@dataclass(frozen=True)
+class Settings:
+    enable: bool = True
+    run: RunMode = "onSave"
+    timeBudget: float = 30.0  # seconds for the fix search (DebugOptions.search_seconds)
+    inlayValues: bool = False
+    runCode: bool = True
+    workspaceTrusted: bool = True  # from the client, not a user setting
+
+    @property
+    def may_run_code(self) -> bool:
+        return self.enable and self.runCode and self.workspaceTrusted
+
+    @property
+    def not_running_reason(self) -> str:
+        """Why no code runs, for the one message the user gets; "" when code runs."""
+        if not self.workspaceTrusted:
+            return (
+                "mgdebug: this workspace is not trusted, so its code is never run; "
+                "only syntax errors are reported. Trust the workspace to debug it."
+            )
+        if not self.runCode:
+            return "mgdebug: `runCode` is off, so no code is run; only syntax errors are reported."
+        return ""
+
+
+def _check_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _check_run(value: Any) -> RunMode | None:
+    return value if value in RUN_MODES else None  # type: ignore[return-value]
+
+
+def _check_budget(value: Any) -> float | None:
+    # bool is an int subclass: `true` is not a number of seconds
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 3600:
+        return float(value)
+    return None
+
+
+_CHECKS = {
+    "enable": (_check_bool, "true or false"),
+    "run": (_check_run, " or ".join(f'"{m}"' for m in RUN_MODES)),
+    "timeBudget": (_check_budget, "a number of seconds between 0 and 3600"),
+    "inlayValues": (_check_bool, "true or false"),
+    "runCode": (_check_bool, "true or false"),
+}
+
+
+def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
+    """Settings from the client's JSON, and a problem description per bad value.
+
+    Keys missing from `raw` keep their value in `base` (the defaults when None),
+    so a partial update changes only what it names; bad values take the default.
+    Unknown keys are ignored so that newer clients work with older servers.
+    """
+    base = base or Settings()
+    if raw is None:
+        return base, []
+    if not isinstance(raw, dict):
+        return base, [f"settings must be an object, got {type(raw).__name__}"]
+    changes: dict[str, Any] = {}
+    problems: list[str] = []
+    defaults = Settings()
+    for name, (check, expected) in _CHECKS.items():
+        if name not in raw:
+            continue
+        value = check(raw[name])
+        if value is None:
+            problems.append(f"`{name}` should be {expected}, got {raw[name]!r}")
+            value = getattr(defaults, name)
+        changes[name] = value
+    return replace(base, **changes), problems
+
+
+def parse_initialization_options(options: Any) -> tuple[Settings, list[str]]:
+    """Settings from `initializationOptions`: `{"settings": {...}, "workspaceTrusted": b}`."""
+    if options is None:
+        return Settings(), []
+    if not isinstance(options, dict):
+        return Settings(), [
+            f"initializationOptions must be an object, got {type(options).__name__}"
+        ]
+    settings, problems = parse_settings(options.get("settings"))
+    trusted = options.get("workspaceTrusted", True)
+    if not isinstance(trusted, bool):
+        problems.append(f"`workspaceTrusted` should be true or false, got {trusted!r}")
+        # an unclear answer about trust is not trust
+        trusted = False
+    return replace(settings, workspaceTrusted=trusted), problems
+
+
+def problems_message(problems: list[str]) -> str:
+    return "mgdebug: ignored bad settings, using defaults for them: " + "; ".join(problems)
+
+
+SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "workspaceTrusted")

@@ -1,0 +1,107 @@
+"""The report as text for a terminal: colour on a TTY, plain otherwise."""
+
+from __future__ import annotations
+
+from mgdebug.debugger.report import FunctionReport, Report, Suspect
+
+_COLOURS = {"red": "31", "green": "32", "yellow": "33", "dim": "2", "bold": "1", "cyan": "36"}
+
+
+class Style:
+    def __init__(self, colour: bool) -> None:
+        self.colour = colour
+
+    def __call__(self, text: str, name: str) -> str:
+        if not self.colour:
+            return text
+        return f"\x1b[{_COLOURS[name]}m{text}\x1b[0m"
+
+
+def _function_line(func: FunctionReport, style: Style) -> str:
+    total = func.passed + func.failed
+    if func.status == "pass":
+        mark, text = style("✓", "green"), f"{total} expectation{'s' if total != 1 else ''} pass"
+    elif func.status == "fail":
+        mark, text = style("✗", "red"), f"{func.failed} of {total} expectations fail"
+    else:
+        mark, text = style("·", "dim"), "untested"
+    blamed = style("  ← blamed: " + func.blame_reason, "yellow") if func.blamed else ""
+    return f"  {mark} {func.name} (line {func.line}): {text}{blamed}"
+
+
+def _suspect_lines(suspect: Suspect, index: int, source_lines: list[str], style: Style) -> list[str]:
+    code = source_lines[suspect.line - 1].rstrip() if suspect.line <= len(source_lines) else ""
+    out = [
+        f"  {index}. line {suspect.line} in {suspect.function}  "
+        f"score {suspect.score:.2f}  {style(suspect.reason, 'dim')}",
+        f"       {style(str(suspect.line).rjust(4), 'dim')} | {code}",
+    ]
+    for snap in suspect.values[:3]:
+        values = ", ".join(f"{k}={v}" for k, v in list(snap.values.items())[:8])
+        out.append(
+            f"       after block {snap.block} (pass {snap.iteration + 1}, line {snap.line}): "
+            f"{values or '(no locals)'}"
+        )
+    return out
+
+
+def _diff_lines(diff: str, style: Style) -> list[str]:
+    out = []
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---")):
+            out.append("       " + style(line, "bold"))
+        elif line.startswith("+"):
+            out.append("       " + style(line, "green"))
+        elif line.startswith("-"):
+            out.append("       " + style(line, "red"))
+        elif line.startswith("@@"):
+            out.append("       " + style(line, "cyan"))
+        else:
+            out.append("       " + line)
+    return out
+
+
+def render(report: Report, source: str, *, colour: bool, max_fixes: int = 3) -> str:
+    style = Style(colour)
+    lines = [style(report.path, "bold")]
+    for err in report.syntax_errors:
+        lines.append(
+            style(f"  syntax error at line {err.line}, column {err.column + 1}: {err.message}", "red")
+        )
+    for func in report.functions:
+        lines.append(_function_line(func, style))
+        for failure in func.failures[:3]:
+            lines.append(
+                f"      {failure.origin_kind} {failure.origin_path}:{failure.origin_line}  "
+                f"{failure.description}"
+            )
+            if failure.expected is not None:
+                lines.append(f"          expected {failure.expected}")
+            lines.append(f"          got      {failure.actual or failure.status}")
+            if failure.message and failure.message != failure.actual:
+                lines.append(f"          {style(failure.message.splitlines()[-1], 'dim')}")
+        if len(func.failures) > 3:
+            lines.append(f"      … and {len(func.failures) - 3} more failing expectations")
+    source_lines = source.splitlines()
+    if report.suspects:
+        lines.append("")
+        lines.append(style("Suspicious lines, best first:", "bold"))
+        for i, suspect in enumerate(report.suspects[:5], 1):
+            lines.extend(_suspect_lines(suspect, i, source_lines, style))
+    if report.fixes:
+        lines.append("")
+        lines.append(style("Checked fixes (each passed every expectation in the sandbox):", "bold"))
+        for i, fix in enumerate(report.fixes[:max_fixes], 1):
+            lines.append(f"  {i}. {fix.summary}")
+            lines.extend(_diff_lines(fix.diff, style))
+    if report.search is not None:
+        lines.append(
+            style(
+                f"  fix search: {report.search.candidates_tried} candidates in "
+                f"{report.search.seconds:.1f} s",
+                "dim",
+            )
+        )
+    for message in report.messages:
+        lines.append(style(f"note: {message}", "yellow"))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,190 @@
+/**
+ * mgdebug settings: reading, validating, and the payloads sent to the server.
+ *
+ * Pure: no `vscode` import. The caller passes a getter over
+ * `workspace.getConfiguration("mgdebug")`, so validation and the
+ * `initializationOptions` shape are testable without VS Code.
+ */
+
+export type RunMode = "onSave" | "onOpen" | "onType";
+export type TraceLevel = "off" | "messages" | "verbose";
+
+export const RUN_MODES: readonly RunMode[] = ["onSave", "onOpen", "onType"];
+export const TRACE_LEVELS: readonly TraceLevel[] = ["off", "messages", "verbose"];
+
+/** Every setting the extension contributes, as the server receives it. */
+export interface MgdebugSettings {
+  enable: boolean;
+  run: RunMode;
+  timeBudget: number;
+  inlayValues: boolean;
+  runCode: boolean;
+  interpreter: string[];
+  path: string[];
+  trace: { server: TraceLevel };
+  model: { baseUrl: string; name: string };
+}
+
+export const DEFAULT_SETTINGS: Readonly<MgdebugSettings> = Object.freeze({
+  enable: true,
+  run: "onSave",
+  timeBudget: 30,
+  inlayValues: false,
+  runCode: true,
+  interpreter: [],
+  path: [],
+  trace: { server: "off" },
+  model: { baseUrl: "", name: "" },
+});
+
+/** The keys under `mgdebug.` that package.json contributes (checked by a test). */
+export const SETTING_KEYS = [
+  "enable",
+  "run",
+  "timeBudget",
+  "inlayValues",
+  "runCode",
+  "interpreter",
+  "path",
+  "trace.server",
+  "model.baseUrl",
+  "model.name",
+] as const;
+export type SettingKey = (typeof SETTING_KEYS)[number];
+
+export const MAX_TIME_BUDGET = 3600;
+
+export interface ReadResult {
+  settings: MgdebugSettings;
+  /** One sentence per setting that had a bad value and fell back to its default. */
+  problems: string[];
+}
+
+type Getter = (key: SettingKey) => unknown;
+
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Reads and validates all settings; bad values fall back to defaults with a problem noted. */
+export function readSettings(get: Getter): ReadResult {
+  const problems: string[] = [];
+  const bad = (key: SettingKey, value: unknown, expected: string, fallback: unknown): void => {
+    problems.push(`mgdebug.${key} is ${describe(value)}; expected ${expected}. Using ${describe(fallback)}.`);
+  };
+
+  const bool = (key: SettingKey, fallback: boolean): boolean => {
+    const v = get(key);
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === "boolean") return v;
+    bad(key, v, "true or false", fallback);
+    return fallback;
+  };
+
+  const str = (key: SettingKey, fallback: string): string => {
+    const v = get(key);
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === "string") return v.trim();
+    bad(key, v, "a string", fallback);
+    return fallback;
+  };
+
+  const oneOf = <T extends string>(key: SettingKey, allowed: readonly T[], fallback: T): T => {
+    const v = get(key);
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
+    bad(key, v, `one of ${allowed.map((a) => `"${a}"`).join(", ")}`, fallback);
+    return fallback;
+  };
+
+  const list = (key: SettingKey): string[] => {
+    const v = get(key);
+    if (v === undefined || v === null) return [];
+    // A single string is a common hand-written mistake; accept it as a one-item list.
+    if (typeof v === "string") return v.trim() === "" ? [] : [v.trim()];
+    if (Array.isArray(v) && v.every((x) => typeof x === "string")) {
+      return (v as string[]).map((x) => x.trim()).filter((x) => x !== "");
+    }
+    bad(key, v, "a list of paths", []);
+    return [];
+  };
+
+  const budget = (): number => {
+    const key: SettingKey = "timeBudget";
+    const v = get(key);
+    const fallback = DEFAULT_SETTINGS.timeBudget;
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === "number" && Number.isFinite(v) && v > 0) return Math.min(v, MAX_TIME_BUDGET);
+    bad(key, v, `a number of seconds above 0 (at most ${MAX_TIME_BUDGET})`, fallback);
+    return fallback;
+  };
+
+  const baseUrl = (): string => {
+    const url = str("model.baseUrl", "");
+    if (url === "") return url;
+    if (/^https?:\/\/[^\s/]+/i.test(url)) return url;
+    bad("model.baseUrl", url, "an http(s) URL such as http://localhost:11434/v1", "");
+    return "";
+  };
+
+  const settings: MgdebugSettings = {
+    enable: bool("enable", DEFAULT_SETTINGS.enable),
+    run: oneOf("run", RUN_MODES, DEFAULT_SETTINGS.run),
+    timeBudget: budget(),
+    inlayValues: bool("inlayValues", DEFAULT_SETTINGS.inlayValues),
+    runCode: bool("runCode", DEFAULT_SETTINGS.runCode),
+    interpreter: list("interpreter"),
+    path: list("path"),
+    trace: { server: oneOf("trace.server", TRACE_LEVELS, DEFAULT_SETTINGS.trace.server) },
+    model: { baseUrl: baseUrl(), name: str("model.name", "") },
+  };
+  return { settings, problems };
+}
+
+/**
+ * What the server is told. `runCode` is the effective value: false in an
+ * untrusted workspace whatever the setting says, so a server that only reads
+ * `runCode` is safe too; `workspaceTrusted` says why.
+ */
+export interface ServerSettingsPayload {
+  settings: MgdebugSettings;
+  workspaceTrusted: boolean;
+}
+
+export function serverPayload(settings: MgdebugSettings, workspaceTrusted: boolean): ServerSettingsPayload {
+  return {
+    settings: {
+      ...settings,
+      runCode: settings.runCode && workspaceTrusted,
+      interpreter: [...settings.interpreter],
+      path: [...settings.path],
+      trace: { ...settings.trace },
+      model: { ...settings.model },
+    },
+    workspaceTrusted,
+  };
+}
+
+/** `initializationOptions` of the `initialize` request. */
+export function initializationOptions(settings: MgdebugSettings, workspaceTrusted: boolean): ServerSettingsPayload {
+  return serverPayload(settings, workspaceTrusted);
+}
+
+/** Params of `workspace/didChangeConfiguration`: `{"settings": {...}, "workspaceTrusted": bool}`. */
+export function didChangeConfigurationParams(
+  settings: MgdebugSettings,
+  workspaceTrusted: boolean,
+): ServerSettingsPayload {
+  return serverPayload(settings, workspaceTrusted);
+}
+
+/** Settings whose change needs a new server process rather than a notification. */
+export function needsRestart(before: MgdebugSettings, after: MgdebugSettings): boolean {
+  const same = (a: readonly string[], b: readonly string[]): boolean =>
+    a.length === b.length && a.every((x, i) => x === b[i]);
+  return !same(before.interpreter, after.interpreter) || !same(before.path, after.path);
+}
