@@ -49,11 +49,16 @@ class FunctionInfo:
     params: list[str]
     docstring: str | None
     docstring_line: int | None  # line where the docstring literal starts
-    class_name: str | None
+    class_name: str | None  # qualname of the class a method is defined in ("Outer.Inner")
     parent: str | None  # enclosing function's qualname, for nested functions
     calls: list[str] = field(default_factory=list)  # qualnames of in-file callees
     imported_calls: list[str] = field(default_factory=list)  # "pkg.mod.func" resolved by jedi
     blocks: list[BasicBlock] = field(default_factory=list)
+    is_async: bool = False
+    decorators: list[str] = field(default_factory=list)  # source after "@": "functools.cache"
+    signature: str = "()"  # the parameter list as written, annotations and defaults included
+    docstring_end_line: int | None = None  # line where the docstring literal ends
+    docstring_text_line: int | None = None  # file line of `docstring`'s first (cleaned) line
 
 
 @dataclass

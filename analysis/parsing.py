@@ -73,13 +73,19 @@ def parse(source: str) -> ParsedSource:
 
 
 def syntax_problems(parsed: ParsedSource) -> list[SyntaxProblem]:
-    """Every ERROR and MISSING node as a problem, plus CPython's verdict on small files."""
+    """Every ERROR and MISSING node as a problem, with CPython's verdict on small files.
+
+    CPython names the first error best ("expected ':'" where tree-sitter can
+    only say where it got lost), so its problem replaces tree-sitter's on that line.
+    """
     problems = [_problem(parsed, node) for node in _error_nodes(parsed.tree.root_node)]
-    if not problems and parsed.source.count("\n") <= CPYTHON_CHECK_MAX_LINES:
-        problem = _cpython_problem(parsed.source)
-        if problem is not None:
-            problems.append(problem)
-    return problems
+    if parsed.source.count("\n") > CPYTHON_CHECK_MAX_LINES:
+        return problems
+    first = _cpython_problem(parsed.source)
+    if first is None:
+        return problems
+    others = [p for p in problems if not p.line <= first.line <= p.end_line]
+    return sorted([first, *others], key=lambda p: (p.line, p.column))
 
 
 def _error_nodes(root: Node) -> Iterator[Node]:
@@ -151,7 +157,13 @@ def _cpython_problem(source: str) -> SyntaxProblem | None:
         column = max((error.offset or 1) - 1, 0)
         end_line = error.end_lineno or line
         end_column = max((error.end_offset or (column + 2)) - 1, column)
-        return SyntaxProblem(line, column, end_line, end_column, error.msg)
+        message = error.msg
+        if message == "invalid syntax" and error.text:
+            # CPython's bare verdict; the offending token tells the user where to look.
+            token = error.text[column:].split(maxsplit=1)
+            if token:
+                message = f"invalid syntax near {_snippet(token[0])!r}"
+        return SyntaxProblem(line, column, end_line, end_column, message)
     except (ValueError, RecursionError, MemoryError) as error:
         # Null bytes or absurd nesting: still a reason the file cannot run.
         return SyntaxProblem(1, 0, 1, 0, f"cannot parse: {error}")

@@ -35,7 +35,7 @@ class Program:
 
 
 def _differing_lines(buggy: str, correct: str) -> set[int]:
-    """1-based lines of `buggy` that the correct program changes; both neighbours of an insertion."""
+    """Lines of `buggy` (1-based) the correct program changes; both neighbours of an insertion."""
     lines: set[int] = set()
     a, b = buggy.splitlines(), correct.splitlines()
     matcher = difflib.SequenceMatcher(None, [x.strip() for x in a], [x.strip() for x in b])
@@ -120,7 +120,10 @@ def passes(program_source: str, tests: str, timeout: float = 10.0) -> bool:
         path.write_text(program_source + "\n\n" + tests + "\n")
         try:
             proc = subprocess.run(
-                [sys.executable, str(path)], cwd=tmp, capture_output=True, timeout=timeout,
+                [sys.executable, str(path)],
+                cwd=tmp,
+                capture_output=True,
+                timeout=timeout,
                 stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:

@@ -22,7 +22,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_data import Program, mbpp, passes, quixbugs  # noqa: E402
-
 from mgdebug.analysis.expectations import expectations_from_asserts  # noqa: E402
 from mgdebug.analysis.functions import analyze_module  # noqa: E402
 from mgdebug.debugger.engine import debug_source  # noqa: E402
@@ -52,16 +51,23 @@ def run_one(program: Program, options: DebugOptions) -> Outcome:
         try:
             report = debug_source(program.source, path, options, expectations=visible)
         except Exception as exc:  # noqa: BLE001 - a benchmark records failures and goes on
-            return Outcome(program.id, time.monotonic() - started, False, False, "error",
-                           notes=[repr(exc)])
+            return Outcome(
+                program.id, time.monotonic() - started, False, False, "error", notes=[repr(exc)]
+            )
         seconds = time.monotonic() - started
     lines = [s.line for s in report.suspects]
     top1 = bool(lines) and lines[0] in program.buggy_lines
     top3 = any(ln in program.buggy_lines for ln in lines[:3])
     search = report.search
-    outcome = Outcome(program.id, seconds, top1, top3, "none",
-                      candidates=search.candidates_tried if search else 0,
-                      search_seconds=search.seconds if search else 0.0)
+    outcome = Outcome(
+        program.id,
+        seconds,
+        top1,
+        top3,
+        "none",
+        candidates=search.candidates_tried if search else 0,
+        search_seconds=search.seconds if search else 0.0,
+    )
     if report.results and all(r.passed for r in report.results):
         outcome.verdict = "already-passes"
     elif report.fixes:
@@ -74,8 +80,10 @@ def run_one(program: Program, options: DebugOptions) -> Outcome:
 def table(name: str, outcomes: list[Outcome], localize_only: bool) -> str:
     n = len(outcomes)
     secs = sorted(o.seconds for o in outcomes)
-    count = {v: sum(o.verdict == v for o in outcomes) for v in
-             ("correct", "plausible", "none", "already-passes", "error")}
+    count = {
+        v: sum(o.verdict == v for o in outcomes)
+        for v in ("correct", "plausible", "none", "already-passes", "error")
+    }
     cand = sum(o.candidates for o in outcomes)
     search_s = sum(o.search_seconds for o in outcomes)
     rows = [
@@ -103,8 +111,9 @@ def table(name: str, outcomes: list[Outcome], localize_only: bool) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("suite", choices=["quixbugs", "mbpp"])
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--only", nargs="*", help="program ids")
@@ -124,9 +133,13 @@ def main() -> None:
         outcome = run_one(program, options)
         outcomes.append(outcome)
         if args.verbose:
-            print(f"{outcome.id:32} {outcome.verdict:15} top1={outcome.top1!s:5} "
-                  f"{outcome.seconds:6.2f}s {outcome.candidates:5} cands  {outcome.fix} "
-                  f"{' '.join(outcome.notes)}", file=sys.stderr, flush=True)
+            print(
+                f"{outcome.id:32} {outcome.verdict:15} top1={outcome.top1!s:5} "
+                f"{outcome.seconds:6.2f}s {outcome.candidates:5} cands  {outcome.fix} "
+                f"{' '.join(outcome.notes)}",
+                file=sys.stderr,
+                flush=True,
+            )
     print(table(args.suite, outcomes, args.localize_only))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps([o.__dict__ for o in outcomes], indent=1))

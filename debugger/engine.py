@@ -13,11 +13,11 @@ from mgdebug.analysis.expectations import find_expectations, missing_expectation
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation, ModuleInfo
 
-from .context import candidate_context
 from .localize import Localization, function_reports, localize
 from .options import DebugOptions
-from .report import Report, SearchStats
+from .repair.hints import candidate_context
 from .repair.search import search_fixes
+from .report import Report
 from .results import CallRecord, ExpectationResult
 from .sandbox import Job, Sandbox, TraceSpec
 
@@ -114,14 +114,23 @@ def debug_source(
         if not any(not r.passed for r in results):
             report.messages.append("every expectation passes: nothing to fix")
         elif not loc.suspects:
-            report.messages.append(
-                "the failing runs executed no line of a function in this file"
-            )
+            report.messages.append("the failing runs executed no line of a function in this file")
         elif options.search_fixes:
             if progress:
                 progress("searching for checked fixes", 20)
-            _repair(report, sandbox, source, path, module, chosen, results, loc, options,
-                    cancel, progress)
+            _repair(
+                report,
+                sandbox,
+                source,
+                path,
+                module,
+                chosen,
+                results,
+                loc,
+                options,
+                cancel,
+                progress,
+            )
     report.seconds = time.monotonic() - started
     return report
 
@@ -141,7 +150,13 @@ def _repair(
 ) -> None:
     lines = [(s.line, s.score) for s in loc.suspects]
     outcome = search_fixes(
-        sandbox, source, path, module, expectations, results, lines,
+        sandbox,
+        source,
+        path,
+        module,
+        expectations,
+        results,
+        lines,
         candidate_context(expectations, results),
         seconds=options.search_seconds,
         max_candidates=options.max_candidates,
@@ -184,8 +199,11 @@ def _failing_calls(results: Sequence[ExpectationResult]) -> list[CallRecord]:
 
 
 def _hints(module: ModuleInfo, function: str | None) -> list[str]:
-    funcs = [f for f in module.functions.values() if not function or f.qualname == function
-             or f.name == function]
+    funcs = [
+        f
+        for f in module.functions.values()
+        if not function or f.qualname == function or f.name == function
+    ]
     if not funcs:
         return ["no functions to debug in this file"]
     return [f"`{f.qualname}` has no expectations: {missing_expectation_hint(f)}" for f in funcs]

@@ -69,8 +69,8 @@ def evidence(exp: Expectation, result: ExpectationResult) -> FailureEvidence:
         origin_line=exp.origin.line,
         origin_kind=exp.origin.kind,
         status=result.status,
-        expected=result.expected,
-        actual=result.actual,
+        expected=None if result.expected is None else result.expected.rstrip("\n"),
+        actual=None if result.actual is None else result.actual.rstrip("\n"),
         message=result.message,
     )
 
@@ -100,8 +100,8 @@ def _own_lines(module: ModuleInfo, func: FunctionInfo) -> set[int]:
             and other.class_name is None
         ):
             lines -= set(range(other.line, other.end_line + 1))
-    if func.docstring_line is not None and func.docstring:
-        doc_end = func.docstring_line + func.docstring.count("\n")
+    if func.docstring_line is not None:
+        doc_end = func.docstring_end_line or func.docstring_line
         lines -= set(range(func.docstring_line, doc_end + 1))
     return lines
 
@@ -190,7 +190,7 @@ def localize(
     scores = spectrum(judged, set(scope_lines))
     loc.blamed, loc.reason = _refine_blame(module, blamed, scope, scores, scope_lines, failing)
     loc.scope = scope
-    loc.suspects = _rank(module, scores, scope_lines, failing, max_suspects)
+    loc.suspects = _rank(module, scores, scope_lines, _failing(judged), max_suspects)
     report = reports.get(loc.blamed)
     if report is not None:
         report.blamed = True

@@ -15,6 +15,7 @@ class Limits:
     max_processes: int = 0  # extra processes code under test may start (0: none)
     output_bytes: int = 1_000_000  # stdout/stderr kept per run
     file_mb: int = 16  # largest file code under test may write
+    drop_privileges: bool = True  # started as root: run code under test as `nobody`
 
 
 @dataclass

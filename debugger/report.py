@@ -5,12 +5,22 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from mgdebug.analysis.model import Expectation, SyntaxProblem
 
 from .results import BlockSnapshot, CallRecord, ExpectationResult
+
+
+def shown_path(path: str) -> str:
+    """A path relative to the current folder when it lies inside it, else as given."""
+    if not os.path.isabs(path):
+        return path
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
 
 FunctionStatus = Literal["pass", "fail", "untested"]
 

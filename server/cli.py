@@ -51,22 +51,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("file", help="the Python file to debug (or `lsp` for the language server)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--function", metavar="NAME", help="debug only this function")
-    parser.add_argument(
-        "--fix", action="store_true", help="apply the best checked fix to the file"
-    )
+    parser.add_argument("--fix", action="store_true", help="apply the best checked fix to the file")
     parser.add_argument(
         "--no-search", action="store_true", help="localize only; do not search for fixes"
     )
     parser.add_argument(
-        "--budget", type=float, default=30.0, metavar="SECONDS",
+        "--budget",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
         help="time budget of the fix search (default 30)",
     )
     parser.add_argument(
-        "--max-candidates", type=int, default=5000, metavar="N",
+        "--max-candidates",
+        type=int,
+        default=5000,
+        metavar="N",
         help="candidate budget of the fix search (default 5000)",
     )
     parser.add_argument(
-        "--test", action="append", default=[], metavar="FILE",
+        "--test",
+        action="append",
+        default=[],
+        metavar="FILE",
         help="a pytest file whose tests are expectations too (repeatable)",
     )
     parser.add_argument("--no-color", action="store_true", help="no colour in the text report")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mgdebug.debugger.report import FunctionReport, Report, Suspect
+from mgdebug.debugger.report import FunctionReport, Report, Suspect, shown_path
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "dim": "2", "bold": "1", "cyan": "36"}
 
@@ -29,7 +29,9 @@ def _function_line(func: FunctionReport, style: Style) -> str:
     return f"  {mark} {func.name} (line {func.line}): {text}{blamed}"
 
 
-def _suspect_lines(suspect: Suspect, index: int, source_lines: list[str], style: Style) -> list[str]:
+def _suspect_lines(
+    suspect: Suspect, index: int, source_lines: list[str], style: Style
+) -> list[str]:
     code = source_lines[suspect.line - 1].rstrip() if suspect.line <= len(source_lines) else ""
     out = [
         f"  {index}. line {suspect.line} in {suspect.function}  "
@@ -66,15 +68,15 @@ def render(report: Report, source: str, *, colour: bool, max_fixes: int = 3) -> 
     lines = [style(report.path, "bold")]
     for err in report.syntax_errors:
         lines.append(
-            style(f"  syntax error at line {err.line}, column {err.column + 1}: {err.message}", "red")
+            style(
+                f"  syntax error at line {err.line}, column {err.column + 1}: {err.message}", "red"
+            )
         )
     for func in report.functions:
         lines.append(_function_line(func, style))
         for failure in func.failures[:3]:
-            lines.append(
-                f"      {failure.origin_kind} {failure.origin_path}:{failure.origin_line}  "
-                f"{failure.description}"
-            )
+            where = f"{shown_path(failure.origin_path)}:{failure.origin_line}"
+            lines.append(f"      {failure.origin_kind} {where}  {failure.description}")
             if failure.expected is not None:
                 lines.append(f"          expected {failure.expected}")
             lines.append(f"          got      {failure.actual or failure.status}")

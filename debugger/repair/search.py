@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from mgdebug.analysis.model import Expectation, ModuleInfo
 
-from ..report import Fix, SearchStats
+from ..report import Fix, SearchStats, shown_path
 from ..results import ExpectationResult
 from ..sandbox import Job, Sandbox
 from .candidates import KIND_PRIORS, Candidate, CandidateContext, generate_candidates
@@ -39,6 +39,8 @@ class SearchOutcome:
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
+    """A unified diff with git-style headers, the path relative to the cwd when inside it."""
+    path = shown_path(path).lstrip("/")
     return "".join(
         difflib.unified_diff(
             old.splitlines(keepends=True),
@@ -103,8 +105,12 @@ def search_fixes(
                 return
             remaining = max(0.5, deadline - time.monotonic())
             jobs = [
-                Job(source=c.source, expectations=ordered, stop_at_first_failure=True,
-                    wall_seconds=min(remaining, 5.0))
+                Job(
+                    source=c.source,
+                    expectations=ordered,
+                    stop_at_first_failure=True,
+                    wall_seconds=min(remaining, 5.0),
+                )
                 for c in batch
             ]
             for index, results in sandbox.run_many(jobs):
@@ -123,8 +129,7 @@ def search_fixes(
             if progress is not None:
                 elapsed = time.monotonic() - started
                 progress(
-                    f"checked {outcome.stats.candidates_tried} candidate fixes, "
-                    f"{len(found)} pass",
+                    f"checked {outcome.stats.candidates_tried} candidate fixes, {len(found)} pass",
                     min(99, int(100 * elapsed / seconds)),
                 )
             # Enough: a full set of fixes, or two suspicious lines past the first fix.
@@ -154,8 +159,7 @@ def search_fixes(
             diff=unified_diff(source, cand.source, path),
             validated=True,
             origin="search",
-            summary=f"{cand.summary}; passes the {total} expectation"
-            + ("s" if total != 1 else ""),
+            summary=f"{cand.summary}; passes the {total} expectation" + ("s" if total != 1 else ""),
             line=cand.line,
             passed=total,
             total=total,

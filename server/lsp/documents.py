@@ -133,7 +133,8 @@ class FunctionFix:
 
     @property
     def title(self) -> str:
-        return f"mgdebug: {self.summary} (passes {self.passed}/{self.total} expectations)"
+        change = self.summary.split(";")[0]  # the engine may append its own pass count
+        return f"mgdebug: {change} (passes {self.passed}/{self.total} expectations)"
 
 
 @dataclass
@@ -301,3 +302,12 @@ def _move_state(
         values=values,
         stale=state.stale or not unchanged,
     )
+
+
+def span_at(spans: dict[str, FunctionSpan], line: int) -> FunctionSpan | None:
+    """The innermost function whose lines contain 1-based `line`."""
+    best: FunctionSpan | None = None
+    for span in spans.values():
+        if span.line <= line <= span.end_line and (best is None or span.line >= best.line):
+            best = span
+    return best

@@ -174,3 +174,29 @@ export function installCommandLine(python: string, platform: string): string {
 export function describeCommand(cmd: ServerCommand, platform: string): string {
   return [cmd.command, ...cmd.args].map((a) => shellQuote(a, platform)).join(" ");
 }
+
+export type ImportCheck =
+  | { kind: "ok" }
+  | { kind: "no-python"; detail: string }
+  | { kind: "missing"; detail: string }
+  | { kind: "broken"; detail: string };
+
+/**
+ * Interprets `<python> -c "import mgdebug.server"`: `code` is the spawn error
+ * code (e.g. "ENOENT") when it could not run, `exitCode` otherwise.
+ */
+export function classifyImportCheck(result: {
+  errorCode?: string | undefined;
+  exitCode?: number | null | undefined;
+  timedOut?: boolean | undefined;
+  stderr: string;
+}): ImportCheck {
+  const detail = result.stderr.trim().split(/\r?\n/).slice(-3).join("\n");
+  if (result.errorCode === "ENOENT" || result.errorCode === "EACCES" || result.errorCode === "ENOTDIR") {
+    return { kind: "no-python", detail: result.errorCode };
+  }
+  if (result.timedOut) return { kind: "broken", detail: "the import check timed out" };
+  if (result.exitCode === 0 && !result.errorCode) return { kind: "ok" };
+  if (/No module named ['"]?mgdebug/.test(result.stderr)) return { kind: "missing", detail };
+  return { kind: "broken", detail: detail || `exit code ${String(result.exitCode ?? result.errorCode)}` };
+}

@@ -25,7 +25,7 @@ export interface MgdebugSettings {
   model: { baseUrl: string; name: string };
 }
 
-export const DEFAULT_SETTINGS: Readonly<MgdebugSettings> = Object.freeze({
+export const DEFAULT_SETTINGS: Readonly<MgdebugSettings> = Object.freeze<MgdebugSettings>({
   enable: true,
   run: "onSave",
   timeBudget: 30,

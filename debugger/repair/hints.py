@@ -1,4 +1,4 @@
-"""What the fix search may draw on: constants the user wrote, and types the trace saw."""
+"""Hints for the fix search from a run: constants the user wrote, types the trace saw."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from mgdebug.analysis.model import Expectation
 
-from .repair.candidates import CandidateContext
-from .results import ExpectationResult
+from ..results import ExpectationResult
+from .context import CandidateContext
 
 _MAX_CONSTANTS = 40
 
@@ -22,7 +22,8 @@ def _literals(code: str) -> list[object]:
     return [
         node.value
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float | str)
         and not (isinstance(node.value, str) and len(node.value) > 20)
     ]
 

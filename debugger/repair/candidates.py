@@ -1,0 +1,170 @@
+"""Candidate fixes for the test-checked fix search: small edits at the suspicious lines.
+
+Pure code: it proposes edits and never runs user code (the sandbox checks
+them). Candidates come lazily, most suspicious line first and, within a line,
+the edit kinds most likely to be the real fix first, so the search can stop
+whenever its budget runs out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+from mgdebug.analysis.model import ModuleInfo
+
+from . import (
+    mutators_bounds,
+    mutators_calls,
+    mutators_conditions,
+    mutators_constants,
+    mutators_names,
+    mutators_operators,
+    mutators_statements,
+)
+from .context import CandidateContext
+from .edits import Edit, apply_changes, overlaps, tokens_changed
+from .sites import Site, SiteIndex
+
+__all__ = ["KIND_PRIORS", "Candidate", "CandidateContext", "generate_candidates"]
+
+# How likely an edit kind is to be the real fix, before any measurement; only
+# the order matters. The lead tunes these on benchmark data.
+KIND_PRIORS: dict[str, float] = {
+    "comparison": 1.0,
+    "off-by-one": 0.95,
+    "slice": 0.9,
+    "arithmetic": 0.85,
+    "augassign": 0.84,
+    "constant": 0.8,
+    "call-swap": 0.75,
+    "boolean": 0.7,
+    "unary": 0.65,
+    "negate-condition": 0.6,
+    "drop-condition": 0.55,
+    "variable": 0.5,
+    "swap-args": 0.45,
+    "delete-term": 0.4,
+    "delete-statement": 0.35,
+    "insert-return": 0.3,
+    "pair": 0.1,
+}
+
+# Pairs grow quadratically; these keep them to the few edits that matter most.
+PAIR_LINES = 3
+PAIR_EDITS_PER_LINE = 8
+MAX_PAIRS = 300
+
+Mutator = Callable[[Site, SiteIndex, CandidateContext], Iterable[Edit]]
+
+MUTATORS: tuple[Mutator, ...] = (
+    *mutators_operators.MUTATORS,
+    *mutators_conditions.MUTATORS,
+    *mutators_constants.MUTATORS,
+    *mutators_bounds.MUTATORS,
+    *mutators_names.MUTATORS,
+    *mutators_calls.MUTATORS,
+    *mutators_statements.MUTATORS,
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    source: str  # the whole modified module source
+    kind: str  # edit kind, e.g. "comparison"; "pair" for two edits
+    line: int  # 1-based line of the edit (the first edit's, for pairs)
+    summary: str  # "`<` → `<=` on line 12"
+    tokens_changed: int  # for ranking: fewer is better
+    function: str  # qualname of the edited function
+
+
+def edits_at(index: SiteIndex, line: int, context: CandidateContext) -> list[Edit]:
+    """Every single edit at `line`, the likeliest kinds first (stable within a kind)."""
+    edits = [
+        edit
+        for site in index.sites_at(line)
+        for mutator in MUTATORS
+        for edit in mutator(site, index, context)
+    ]
+    edits.sort(key=lambda edit: -KIND_PRIORS.get(edit.kind, 0.0))
+    return edits
+
+
+def generate_candidates(
+    source: str,
+    module: ModuleInfo,
+    suspicious_lines: Sequence[tuple[int, float]],
+    context: CandidateContext | None = None,
+    *,
+    pairs: bool = False,
+) -> Iterator[Candidate]:
+    """Distinct, syntactically valid edits of `source` at the suspicious lines, best first.
+
+    `suspicious_lines` is (line, score), most suspicious first. With `pairs`,
+    combinations of two of the best single edits at the top lines follow all
+    single edits.
+    """
+    context = context or CandidateContext()
+    try:
+        index = SiteIndex(source, module)
+    except cst.ParserSyntaxError:
+        return
+    seen = {source}
+    pool: list[Edit] = []  # the best single edits of the top lines, for pairs
+    pool_lines = 0
+    done: set[int] = set()
+    for line, _score in suspicious_lines:
+        if line in done:
+            continue
+        done.add(line)
+        emitted: list[Edit] = []
+        for edit in edits_at(index, line, context):
+            candidate = _candidate(source, seen, (edit,))
+            if candidate is not None:
+                emitted.append(edit)
+                yield candidate
+        if emitted and pool_lines < PAIR_LINES:
+            pool += emitted[:PAIR_EDITS_PER_LINE]
+            pool_lines += 1
+    if pairs:
+        yield from _pairs(source, seen, pool)
+
+
+def _pairs(source: str, seen: set[str], pool: list[Edit]) -> Iterator[Candidate]:
+    # Best-first by the sum of the two single edits' ranks.
+    order = sorted(
+        ((i, j) for i in range(len(pool)) for j in range(i + 1, len(pool))),
+        key=lambda ij: (ij[0] + ij[1], ij[0]),
+    )
+    made = 0
+    for i, j in order:
+        if made >= MAX_PAIRS:
+            return
+        first, second = pool[i], pool[j]
+        if overlaps(first.changes, second.changes):
+            continue
+        # Two deletions in one block might leave it empty; one is enough to try.
+        if first.kind == second.kind == "delete-statement":
+            continue
+        candidate = _candidate(source, seen, (first, second))
+        if candidate is not None:
+            made += 1
+            yield candidate
+
+
+def _candidate(source: str, seen: set[str], edits: Sequence[Edit]) -> Candidate | None:
+    changes = [change for edit in edits for change in edit.changes]
+    new_source = apply_changes(source, changes)
+    if new_source in seen:
+        return None
+    seen.add(new_source)
+    first = edits[0]
+    return Candidate(
+        source=new_source,
+        kind=first.kind if len(edits) == 1 else "pair",
+        line=first.line,
+        summary="; ".join(edit.summary for edit in edits),
+        tokens_changed=sum(tokens_changed(edit.old, edit.new) for edit in edits),
+        function=first.function,
+    )

@@ -1,0 +1,410 @@
+"""One pass over the parsed module: every editable node inside a function, by line.
+
+A `Site` is a node with its text offsets, the precedence its position
+requires, and the function it belongs to. Mutators look at sites and return
+`Edit`s through `SiteIndex.replace` / `delete_lines` / `insert_line`, the only
+places that turn nodes into text.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from mgdebug.analysis.model import ModuleInfo
+
+from .edits import (
+    ATOM,
+    BITOR,
+    LOWEST,
+    OR,
+    Edit,
+    TextEdit,
+    fit,
+    operand_precedences,
+    replacement_summary,
+    short,
+)
+
+
+@dataclass(eq=False)
+class Site:
+    node: cst.CSTNode
+    start: int  # offsets into the source
+    end: int
+    line: int  # 1-based start line
+    end_line: int
+    column: int
+    parent: cst.CSTNode | None
+    min_precedence: int  # a replacement binding looser than this gets parentheses
+    function: str  # qualname
+    in_fstring: bool = False
+    is_load: bool = True  # False for names being bound, called, or used as attribute names
+
+
+@dataclass
+class Scope:
+    """The names a function binds: parameters, then locals in order of first binding."""
+
+    qualname: str
+    params: list[str] = field(default_factory=list)
+    locals: dict[str, int] = field(default_factory=dict)  # name -> line of first binding
+    shapes: dict[str, str] = field(default_factory=dict)  # name -> statically evident type
+
+    def names(self) -> list[str]:
+        return self.params + [n for n in self.locals if n not in self.params]
+
+    def bind(self, name: str, line: int, shape: str | None) -> None:
+        self.locals.setdefault(name, line)
+        if shape and name not in self.shapes:
+            self.shapes[name] = shape
+
+
+_CONSTRUCTOR_SHAPES = {
+    "len": "int",
+    "int": "int",
+    "ord": "int",
+    "sum": "int",
+    "float": "float",
+    "str": "str",
+    "repr": "str",
+    "chr": "str",
+    "list": "list",
+    "sorted": "list",
+    "dict": "dict",
+    "set": "set",
+    "tuple": "tuple",
+    "bool": "bool",
+}
+_LITERAL_SHAPES: dict[type[cst.CSTNode], str] = {
+    cst.Integer: "int",
+    cst.Float: "float",
+    cst.SimpleString: "str",
+    cst.ConcatenatedString: "str",
+    cst.FormattedString: "str",
+    cst.List: "list",
+    cst.ListComp: "list",
+    cst.Dict: "dict",
+    cst.DictComp: "dict",
+    cst.Set: "set",
+    cst.SetComp: "set",
+    cst.Tuple: "tuple",
+    cst.Comparison: "bool",
+}
+
+
+def static_shape(value: cst.CSTNode | None) -> str | None:
+    """The type a value visibly has without running anything ("int" for `len(x)`), or None."""
+    if value is None:
+        return None
+    shape = _LITERAL_SHAPES.get(type(value))
+    if shape:
+        return shape
+    if isinstance(value, cst.Name):
+        if value.value in ("True", "False"):
+            return "bool"
+        return value.value if value.value in _CONSTRUCTOR_SHAPES.values() else None
+    if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name):
+        return static_shape(value.value)  # list[int] as an annotation
+    if isinstance(value, cst.UnaryOperation):
+        return "bool" if isinstance(value.operator, cst.Not) else static_shape(value.expression)
+    if isinstance(value, cst.BinaryOperation):
+        left, right = static_shape(value.left), static_shape(value.right)
+        return left if left == right else None
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+        return _CONSTRUCTOR_SHAPES.get(value.func.value)
+    return None
+
+
+def bound_names(target: cst.CSTNode) -> list[cst.Name]:
+    """The names an assignment target binds (`a, (b, *c)` -> a, b, c; `x[i]` binds none)."""
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in bound_names(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return bound_names(target.value)
+    return []
+
+
+_ANCHORS = (
+    cst.SimpleStatementLine,
+    cst.BaseCompoundStatement,
+    cst.ExceptHandler,
+    cst.Else,
+    cst.Finally,
+)
+# Types, decorators and imports are never the bug we can fix by a small edit.
+_SKIPPED = (cst.Annotation, cst.Decorator, cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal)
+_STATEMENTS = (cst.BaseSmallStatement, cst.SimpleStatementLine, cst.BaseCompoundStatement)
+
+
+class SiteIndex:
+    """The parsed module with its editable sites; built once per `generate_candidates` call."""
+
+    def __init__(self, source: str, info: ModuleInfo) -> None:
+        self.source = source
+        self.module = cst.parse_module(source)
+        self.newline = self.module.default_newline
+        self.line_starts = [0]
+        for line in source.splitlines(keepends=True):
+            self.line_starts.append(self.line_starts[-1] + len(line))
+        self.by_line: dict[int, list[Site]] = defaultdict(list)
+        self.sites: dict[int, Site] = {}  # id(node) -> site
+        self.scopes: dict[str, Scope] = {}
+        self.docstrings: set[int] = set()  # ids of docstring statement lines
+        self.function_bodies: set[int] = set()  # ids of the blocks that are function bodies
+        positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.module.visit(_Collector(self, positions, info))
+
+    # --- lookups ---------------------------------------------------------------------
+
+    def sites_at(self, line: int) -> list[Site]:
+        return self.by_line.get(line, [])
+
+    def site_of(self, node: cst.CSTNode) -> Site | None:
+        return self.sites.get(id(node))
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    def text(self, site: Site) -> str:
+        return self.source[site.start : site.end]
+
+    def offset(self, line: int, column: int) -> int:
+        return self.line_starts[line - 1] + column
+
+    def line_text(self, line: int) -> str:
+        return self.source[self.line_starts[line - 1] : self.line_starts[line]]
+
+    def indent(self, site: Site) -> str:
+        return self.line_text(site.line)[: site.column]
+
+    # --- the only places where edits become text -----------------------------------
+
+    def replace(self, site: Site, new: cst.CSTNode, kind: str, summary: str | None = None) -> Edit:
+        """Replace the node at `site` with `new` (parenthesized if its position needs it)."""
+        if isinstance(new, cst.BaseExpression):
+            new = fit(new, site.min_precedence)
+        old_text = self.text(site)
+        new_text = self.code(new)
+        return Edit(
+            kind=kind,
+            line=site.line,
+            function=site.function,
+            changes=(TextEdit(site.start, site.end, new_text),),
+            summary=summary or replacement_summary(old_text, new_text, site.line),
+            old=old_text,
+            new=new_text,
+        )
+
+    def delete_lines(self, site: Site, kind: str) -> Edit:
+        """Delete the whole physical lines of a statement, trailing comment included."""
+        start = self.line_starts[site.line - 1]
+        end = self.line_starts[min(site.end_line, len(self.line_starts) - 1)]
+        old_text = self.text(site)
+        where = (
+            f"line {site.line}"
+            if site.end_line == site.line
+            else f"lines {site.line}–{site.end_line}"
+        )
+        return Edit(
+            kind=kind,
+            line=site.line,
+            function=site.function,
+            changes=(TextEdit(start, end, ""),),
+            summary=f"delete {where} (`{short(old_text.splitlines()[0])}`)",
+            old=old_text,
+            new="",
+        )
+
+    def insert_line(
+        self, after_line: int, indent: str, code: str, kind: str, function: str
+    ) -> Edit:
+        """Insert `code` as a new line after `after_line`, at the given indentation."""
+        at = self.line_starts[min(after_line, len(self.line_starts) - 1)]
+        text = indent + code + self.newline
+        if at == len(self.source) and not self.source.endswith(("\n", "\r")):
+            text = self.newline + indent + code
+        return Edit(
+            kind=kind,
+            line=after_line + 1,
+            function=function,
+            changes=(TextEdit(at, at, text),),
+            summary=f"insert `{code}` after line {after_line}",
+            old="",
+            new=code,
+        )
+
+
+class _Collector(cst.CSTVisitor):
+    """Records sites, scopes, and what each operand position requires of a replacement."""
+
+    def __init__(
+        self,
+        index: SiteIndex,
+        positions: object,
+        info: ModuleInfo,
+    ) -> None:
+        super().__init__()
+        self.index = index
+        self.positions = positions
+        self.info = info
+        self.parents: list[cst.CSTNode] = []
+        self.scopes: list[Scope] = []
+        self.anchors: list[int | None] = []  # line of the enclosing statement or header
+        self.not_loads: set[int] = set()
+        self.min_precedence: dict[int, int] = {}
+        self.fstrings = 0
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        return self.positions[node]  # type: ignore[index]
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # libcst calls on_leave even for skipped subtrees, so the stacks are pushed first.
+        if isinstance(node, cst.FunctionDef):
+            self.enter_function(node)
+        elif isinstance(node, cst.FormattedString):
+            self.fstrings += 1
+        scope = self.scopes[-1] if self.scopes else None
+        skip = isinstance(node, _SKIPPED) or id(node) in self.index.docstrings
+        if scope is not None and not skip:
+            self.note_bindings(node, scope)
+            self.note_operand_needs(node)
+            if isinstance(node, (cst.BaseExpression, *_STATEMENTS)):
+                self.record(node, scope)
+        if isinstance(node, _ANCHORS):
+            self.anchors.append(self.position(node).start.line)
+        elif isinstance(node, cst.BaseSuite):
+            self.anchors.append(None)
+        self.parents.append(node)
+        return not skip
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.parents.pop()
+        if isinstance(original_node, (*_ANCHORS, cst.BaseSuite)):
+            self.anchors.pop()
+        if isinstance(original_node, cst.FunctionDef) and self.scopes:
+            self.scopes.pop()
+        elif isinstance(original_node, cst.FormattedString):
+            self.fstrings -= 1
+
+    def enter_function(self, node: cst.FunctionDef) -> None:
+        def_line = self.position(node.name).start.line
+        function = self.info.function_at(def_line)
+        qualname = function.qualname if function is not None else ""
+        scope = Scope(qualname)
+        params = node.params
+        for param in (
+            *params.posonly_params,
+            *params.params,
+            *params.kwonly_params,
+            *(p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)),
+        ):
+            scope.params.append(param.name.value)
+            self.not_loads.add(id(param.name))
+            shape = static_shape(param.annotation.annotation if param.annotation else None)
+            shape = shape or static_shape(param.default)
+            if shape:
+                scope.shapes[param.name.value] = shape
+        self.not_loads.add(id(node.name))
+        body = node.body
+        self.index.function_bodies.add(id(body))
+        if isinstance(body, cst.IndentedBlock) and body.body:
+            first = body.body[0]
+            if (
+                isinstance(first, cst.SimpleStatementLine)
+                and len(first.body) == 1
+                and isinstance(first.body[0], cst.Expr)
+                and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+            ):
+                self.index.docstrings.add(id(first))
+        if qualname:
+            self.index.scopes.setdefault(qualname, scope)
+        self.scopes.append(scope)
+
+    def note_bindings(self, node: cst.CSTNode, scope: Scope) -> None:
+        """Mark names that are bound, called or attributes (never swapped as variables)."""
+        line = self.position(node).start.line
+        targets: list[tuple[cst.CSTNode, str | None]] = []
+        if isinstance(node, cst.Assign):
+            shape = static_shape(node.value)
+            targets = [(t.target, shape) for t in node.targets]
+        elif isinstance(node, cst.AugAssign):
+            targets = [(node.target, None)]
+        elif isinstance(node, cst.AnnAssign):
+            targets = [(node.target, static_shape(node.annotation.annotation))]
+        elif isinstance(node, cst.For):
+            iterates_range = (
+                isinstance(node.iter, cst.Call)
+                and isinstance(node.iter.func, cst.Name)
+                and node.iter.func.value == "range"
+            )
+            targets = [(node.target, "int" if iterates_range else None)]
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            targets = [(node.asname.name, None)]
+        elif isinstance(node, cst.NamedExpr):
+            targets = [(node.target, static_shape(node.value))]
+        elif isinstance(node, cst.ExceptHandler) and node.name is not None:
+            targets = [(node.name.name, None)]
+        elif isinstance(node, cst.CompFor):
+            self.not_loads.update(id(n) for n in bound_names(node.target))
+        elif isinstance(node, cst.Lambda):
+            self.not_loads.update(id(p.name) for p in node.params.params)
+        elif isinstance(node, (cst.ClassDef, cst.Attribute)):
+            self.not_loads.add(id(node.name if isinstance(node, cst.ClassDef) else node.attr))
+        elif isinstance(node, cst.Arg) and node.keyword is not None:
+            self.not_loads.add(id(node.keyword))
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+            self.not_loads.add(id(node.func))
+        for target, shape in targets:
+            for name in bound_names(target):
+                self.not_loads.add(id(name))
+                scope.bind(name.value, line, shape)
+
+    def note_operand_needs(self, node: cst.CSTNode) -> None:
+        needs: list[tuple[cst.CSTNode, int]] = [
+            (getattr(node, f), p) for f, p in operand_precedences(node).items()
+        ]
+        if isinstance(node, cst.Comparison):
+            needs += [(node.left, BITOR)] + [(t.comparator, BITOR) for t in node.comparisons]
+        elif isinstance(node, (cst.Attribute, cst.Subscript)):
+            needs.append((node.value, ATOM))
+        elif isinstance(node, cst.Call):
+            needs.append((node.func, ATOM))
+        elif isinstance(node, cst.Await):
+            needs.append((node.expression, ATOM))
+        elif isinstance(node, cst.IfExp):
+            needs += [(node.test, OR), (node.body, OR)]
+        elif isinstance(node, cst.CompIf):
+            needs.append((node.test, OR))
+        elif isinstance(node, cst.CompFor):
+            needs.append((node.iter, OR))
+        for child, needed in needs:
+            self.min_precedence[id(child)] = needed
+
+    def record(self, node: cst.CSTNode, scope: Scope) -> None:
+        if not scope.qualname:
+            return
+        span = self.position(node)
+        index = self.index
+        site = Site(
+            node=node,
+            start=index.offset(span.start.line, span.start.column),
+            end=index.offset(span.end.line, span.end.column),
+            line=span.start.line,
+            end_line=span.end.line,
+            column=span.start.column,
+            parent=self.parents[-1] if self.parents else None,
+            min_precedence=self.min_precedence.pop(id(node), LOWEST),
+            function=scope.qualname,
+            in_fstring=self.fstrings > 0,
+            is_load=id(node) not in self.not_loads,
+        )
+        index.sites[id(node)] = site
+        index.by_line[site.line].append(site)
+        anchor = self.anchors[-1] if self.anchors else None
+        if anchor is not None and anchor != site.line:
+            index.by_line[anchor].append(site)

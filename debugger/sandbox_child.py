@@ -1,0 +1,179 @@
+"""Confinement of the sandbox grandchild, applied right after the fork.
+
+Defence in depth, because we often run as root where the kernel's process
+limit does not apply: resource limits, a process group of its own (so the
+worker can kill everything it started), no stdin, no inherited descriptors,
+privileges dropped to `nobody` when we have them to drop, and an audit hook
+that refuses to start processes and to write outside the scratch copy and the
+system temp dir. The audit hook is not a security boundary against hostile
+native code (ctypes can bypass it); the uid drop and the limits are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+import sys
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+from .sandbox_protocol import Order
+
+_MB = 1024 * 1024
+_THREADS = 64  # threads count against RLIMIT_NPROC too; leave room for them
+
+_PROCESS_EVENTS = frozenset(
+    {
+        "os.fork",
+        "os.forkpty",
+        "os.system",
+        "os.exec",
+        "os.spawn",
+        "os.posix_spawn",
+        "subprocess.Popen",
+        "pty.spawn",
+    }
+)
+# event -> positions of (path, dir_fd) pairs among its arguments
+_PATH_EVENTS: dict[str, tuple[tuple[int, int | None], ...]] = {
+    "os.remove": ((0, 1),),
+    "os.rmdir": ((0, 1),),
+    "os.mkdir": ((0, 2),),
+    "os.rename": ((0, 2), (1, 3)),
+    "os.link": ((0, 2), (1, 3)),
+    "os.symlink": ((1, 2),),
+    "os.truncate": ((0, None),),
+    "os.chmod": ((0, 2),),
+    "os.chown": ((0, 3),),
+    "os.chflags": ((0, None),),
+    "os.utime": ((0, 3),),
+    "os.setxattr": ((0, None),),
+    "os.removexattr": ((0, None),),
+    "shutil.rmtree": ((0, 1),),
+    "shutil.copyfile": ((1, None),),
+    "shutil.copytree": ((1, None),),
+    "shutil.move": ((0, None), (1, None)),
+    "shutil.chown": ((0, None),),
+}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+def _under(path: str, roots: tuple[str, ...]) -> bool:
+    return any(path == root or path.startswith(root + os.sep) for root in roots)
+
+
+def make_guard(
+    allowed: tuple[str, ...], denied: tuple[str, ...], allow_processes: bool
+) -> Callable[[str, tuple[Any, ...]], None]:
+    """An audit hook refusing process creation and writes outside `allowed`."""
+    allowed = tuple(os.path.realpath(p) for p in allowed)
+    denied = tuple(os.path.realpath(p) for p in denied)
+    watched = frozenset(_PATH_EVENTS) | {"open", "os.kill", "os.killpg"}
+    if not allow_processes:
+        watched |= _PROCESS_EVENTS
+
+    def refuse(what: str) -> None:
+        raise PermissionError(f"mgdebug sandbox: {what} is not allowed in the code under test")
+
+    def check_path(event: str, path: Any, dir_fd: Any) -> None:
+        if isinstance(path, int) or path is None:
+            return  # an already open descriptor: checked when it was opened
+        text = os.fsdecode(os.fspath(path))
+        if isinstance(dir_fd, int) and not os.path.isabs(text):
+            text = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), text)
+        real = os.path.realpath(text)
+        if real == os.devnull:
+            return
+        if _under(real, denied) or not _under(real, allowed):
+            refuse(f"{event} on {text!r} (outside the scratch copy)")
+
+    def guard(event: str, args: tuple[Any, ...]) -> None:
+        if event not in watched:
+            return
+        if event == "open":
+            path, _mode, flags = args
+            if isinstance(flags, int) and flags & _WRITE_FLAGS:
+                check_path("writing", path, None)
+        elif event in _PROCESS_EVENTS:
+            refuse(f"starting a process ({event})")
+        elif event in ("os.kill", "os.killpg"):
+            target = args[0]
+            mine = (0, os.getpid()) if event == "os.kill" else (0, os.getpgrp())
+            if target not in mine and not (event == "os.kill" and target == -os.getpgrp()):
+                refuse(f"{event}({target})")
+        else:
+            for path_at, fd_at in _PATH_EVENTS[event]:
+                dir_fd = args[fd_at] if fd_at is not None and fd_at < len(args) else None
+                check_path(event, args[path_at] if path_at < len(args) else None, dir_fd)
+
+    return guard
+
+
+def _set_limit(kind: int, value: int) -> None:
+    _soft, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    # Keep the inherited limit rather than fail the run.
+    with contextlib.suppress(ValueError, OSError):
+        # A CPU hard limit one second above the soft one: SIGXCPU first, then SIGKILL.
+        resource.setrlimit(kind, (value, value if kind != resource.RLIMIT_CPU else value + 1))
+
+
+def _quiet_descriptors(keep: int) -> None:
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    os.closerange(3, keep)
+    os.closerange(keep + 1, 1 << 16)
+
+
+def confine(order: Order, result_fd: int) -> None:
+    """Everything between fork and the first line of user code."""
+    os.setpgid(0, 0)
+    _quiet_descriptors(result_fd)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # oversize writes raise OSError instead
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    limits = order.limits
+    _set_limit(resource.RLIMIT_CORE, 0)
+    _set_limit(resource.RLIMIT_CPU, max(1, int(limits.cpu_seconds)))
+    _set_limit(resource.RLIMIT_FSIZE, limits.file_mb * _MB)
+    _set_limit(resource.RLIMIT_AS, limits.memory_mb * _MB)
+    _set_limit(resource.RLIMIT_NPROC, limits.max_processes + _THREADS)
+
+    if any(e.kind == "pytest" for e in order.expectations):
+        _write_module_file(order)
+    os.chdir(order.scratch_root)
+    sys.path.insert(0, order.scratch_root)
+    sys.dont_write_bytecode = True
+    if order.run_as is not None:
+        uid, gid = order.run_as
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+        # pytest names its temp dir after the user and checks who owns it.
+        os.environ.update(USER="nobody", LOGNAME="nobody", HOME=order.scratch_root)
+    denied = (order.user_root,) if order.user_root else ()
+    sys.addaudithook(
+        make_guard((order.scratch_root, tempfile.gettempdir()), denied, limits.max_processes > 0)
+    )
+
+
+def _write_module_file(order: Order) -> None:
+    """pytest and tools that read the file from disk must see job.source too."""
+    try:
+        with open(order.module_file, encoding="utf-8") as f:
+            if f.read() == order.source:
+                return
+    except OSError:
+        pass
+    partial = f"{order.module_file}.{os.getpid()}.tmp"
+    with open(partial, "w", encoding="utf-8") as f:
+        f.write(order.source)
+    if order.run_as is not None:
+        os.chown(partial, *order.run_as)
+    os.replace(partial, order.module_file)

@@ -1,0 +1,83 @@
+"""What the sandbox processes say to each other, and how it is framed on a pipe.
+
+Parent -> worker: an `Order` (run this job) or a control word ("cancel").
+Worker -> parent: ("ready",) once, then ("results", job_id, [ExpectationResult]).
+Grandchild -> worker: ("result", index, ExpectationResult) per expectation,
+then ("done",), or ("fatal", text) if the sandbox itself failed.
+
+Frames are a 4-byte big-endian length and a pickle, written with raw
+`os.write` on file descriptors so `select` sees exactly what was sent.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mgdebug.analysis.model import BasicBlock, Expectation
+
+from .options import Limits
+
+_HEADER = struct.Struct(">I")
+
+
+@dataclass
+class TraceSpec:
+    """What to trace: qualname -> basic blocks of the module functions to trace."""
+
+    blocks: dict[str, list[BasicBlock]]
+    max_calls: int = 2000
+    max_snapshots: int = 5000
+    repr_limit: int = 200
+
+
+@dataclass
+class Order:
+    """One job as the worker needs it: everything is already resolved to scratch paths."""
+
+    job_id: int
+    source: str
+    module_name: str
+    module_file: str  # the module's path inside the scratch copy
+    scratch_root: str  # the copy of the user's folder; cwd of the code under test
+    user_root: str | None  # the user's real folder: never written to
+    expectations: Sequence[Expectation]
+    trace: TraceSpec | None
+    stop_at_first_failure: bool
+    wall_seconds: float
+    limits: Limits
+    test_files: dict[str, str] = field(default_factory=dict)  # user path -> scratch path
+    run_as: tuple[int, int] | None = None  # (uid, gid) to drop to, when started as root
+
+
+class ChannelClosed(Exception):
+    """The other end of a pipe went away (EOF, or a frame cut short)."""
+
+
+def send(fd: int, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            raise ChannelClosed
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def receive(fd: int) -> Any:
+    """The next message on `fd`; raises ChannelClosed at EOF."""
+    (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
+    return pickle.loads(_read_exactly(fd, size))

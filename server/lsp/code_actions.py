@@ -1,0 +1,121 @@
+"""Checked fixes as quick fixes.
+
+Listing is cheap: titles come from cached results. The edit (the fixed
+function's text, checked to parse) is built only on `codeAction/resolve` when
+the client can resolve, because most listed actions are never applied. Fixes
+are never preferred and never offered for `source.fixAll`: a fix proved
+against the tests is still a guess about what the author meant.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from typing import Any
+
+from lsprotocol import types
+from pygls.workspace import TextDocument
+
+from .documents import FunctionFix, Snapshot
+
+KIND = types.CodeActionKind.QuickFix
+
+
+def wants_quickfix(only: Sequence[str] | None) -> bool:
+    """Whether a request limited to `only` kinds covers quick fixes (not "source.fixAll")."""
+    if not only:
+        return True
+    wanted = [str(getattr(kind, "value", kind)) for kind in only]  # enum members or strings
+    return any(kind in ("", KIND.value) or KIND.value.startswith(kind + ".") for kind in wanted)
+
+
+def client_resolves_edits(capabilities: types.ClientCapabilities) -> bool:
+    text = capabilities.text_document
+    code_action = text.code_action if text else None
+    resolve = code_action.resolve_support if code_action else None
+    return bool(
+        resolve and "edit" in resolve.properties and code_action and code_action.data_support
+    )
+
+
+def fixes_in_range(snapshot: Snapshot, start_line: int, end_line: int) -> list[FunctionFix]:
+    """Validated fixes of failing functions that overlap the 1-based line range."""
+    found: list[FunctionFix] = []
+    for state in snapshot.functions.values():
+        report = state.report
+        if report.status == "fail" and report.line <= end_line and start_line <= report.end_line:
+            found += state.fixes
+    return found
+
+
+def list_actions(
+    doc: TextDocument,
+    snapshot: Snapshot,
+    params: types.CodeActionParams,
+    resolve: bool,
+) -> list[types.CodeAction]:
+    start, end = params.range.start.line + 1, params.range.end.line + 1
+    ours = [d for d in params.context.diagnostics if d.source == "mgdebug"]
+    actions = []
+    for fix in fixes_in_range(snapshot, start, end):
+        related = [
+            d for d in ours if isinstance(d.data, dict) and d.data.get("function") == fix.function
+        ]
+        action = types.CodeAction(
+            title=fix.title,
+            kind=KIND,
+            diagnostics=related or None,
+            is_preferred=False,
+            data=_action_data(doc, snapshot, fix),
+        )
+        if not resolve:
+            action.edit = workspace_edit(doc, fix)
+            if action.edit is None:
+                continue
+        actions.append(action)
+    return actions
+
+
+def _action_data(doc: TextDocument, snapshot: Snapshot, fix: FunctionFix) -> dict[str, Any]:
+    index = snapshot.functions[fix.function].fixes.index(fix)
+    return {"uri": doc.uri, "version": doc.version, "function": fix.function, "index": index}
+
+
+def find_fix(snapshot: Snapshot, data: Any) -> FunctionFix | None:
+    """The fix a resolve request's `data` names, if it is still there."""
+    if not isinstance(data, dict):
+        return None
+    state = snapshot.functions.get(str(data.get("function")))
+    index = data.get("index")
+    if state is None or not isinstance(index, int) or not 0 <= index < len(state.fixes):
+        return None
+    return state.fixes[index]
+
+
+def workspace_edit(doc: TextDocument, fix: FunctionFix) -> types.WorkspaceEdit | None:
+    """The fix as a versioned edit of the document; None if it no longer applies or parses."""
+    lines = doc.lines
+    if "".join(lines[fix.start_line - 1 : fix.end_line]) != fix.old_text:
+        return None
+    after = "".join(lines[: fix.start_line - 1]) + fix.new_text + "".join(lines[fix.end_line :])
+    try:
+        ast.parse(after)
+    except (SyntaxError, ValueError):
+        return None
+    start = types.Position(fix.start_line - 1, 0)
+    if fix.end_line < len(lines) or lines[-1].endswith("\n"):
+        end = types.Position(fix.end_line, 0)
+    else:  # the last line has no newline: end at its last character
+        end = types.Position(len(lines) - 1, doc.position_codec.client_num_units(lines[-1]))
+    edit = types.TextDocumentEdit(
+        text_document=types.OptionalVersionedTextDocumentIdentifier(
+            uri=doc.uri, version=doc.version
+        ),
+        edits=[types.TextEdit(range=types.Range(start, end), new_text=fix.new_text)],
+    )
+    return types.WorkspaceEdit(document_changes=[edit])
+
+
+def best_fix(snapshot: Snapshot, function: str) -> FunctionFix | None:
+    state = snapshot.functions.get(function)
+    return state.fixes[0] if state and state.fixes else None

@@ -1,0 +1,74 @@
+"""JSON-RPC manners pygls leaves out: every request gets an answer.
+
+pygls drops a request whose params do not fit the method's type (it only
+logs), and answers malformed JSON with a pop-up instead of a ParseError. An
+editor then waits forever for the response. Here a request that cannot be
+read is answered with InvalidParams or InvalidRequest under its own id, and
+text that is not JSON with ParseError under id null, as JSON-RPC 2.0 says.
+Cancellation (`$/cancelRequest`) also reaches the debugging run the request
+is waiting on, which a cancelled asyncio task alone cannot stop.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcParseError,
+)
+from pygls.protocol import LanguageServerProtocol
+
+if TYPE_CHECKING:
+    from .server import MgdebugServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Unreadable:
+    """A message that parsed as JSON but not as the request it claims to be."""
+
+    id: Any
+    method: str
+    error: JsonRpcException
+
+
+class MgdebugProtocol(LanguageServerProtocol):
+    _server: MgdebugServer
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" in data and "method" in data:  # a request: it must get an answer
+                error = JsonRpcInvalidParams(f"Invalid params for {data['method']!r}")
+                return _Unreadable(data["id"], str(data["method"]), error)
+            log.warning("dropped an unreadable notification %r: %s", data.get("method"), exc)
+            return _Unreadable(None, str(data.get("method", "")), exc)
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Unreadable):
+            if message.id is not None:
+                self._send_error(message.id, message.error)
+            return
+        if not hasattr(message, "jsonrpc"):  # JSON, but not JSON-RPC (an array, a number...)
+            msg_id = message.get("id") if isinstance(message, dict) else None
+            self._send_error(msg_id, JsonRpcInvalidRequest())
+            return
+        super().handle_message(message)
+
+    def send_parse_error(self, detail: str) -> None:
+        self._send_error(None, JsonRpcParseError(f"Parse error: {detail}"))
+
+    def _send_error(self, msg_id: Any, error: JsonRpcException) -> None:
+        # `msg_id` may be null: JSON-RPC's answer when the id could not be read
+        self._send_response(msg_id, error=error.to_response_error())
+
+    def _handle_cancel_notification(self, msg_id: int | str) -> None:
+        super()._handle_cancel_notification(msg_id)
+        self._server.runs.cancel_request(msg_id)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+
+
+@dataclass
+class CliRun:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.stdout)
+
+
+def run_mgdebug(*args: str, cwd: Path | None = None, timeout: float = 120) -> CliRun:
+    """Run the installed `mgdebug` console script, as a user would."""
+    exe = shutil.which("mgdebug") or str(Path(sys.executable).with_name("mgdebug"))
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    proc = subprocess.run(
+        [exe, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+    return CliRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+def folder_digest(folder: Path) -> str:
+    """A hash of every file's path, bytes and mode under `folder`."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+            digest.update(str(path.stat().st_mode).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def example_copy(tmp_path: Path):
+    """A scratch copy of examples/, so tests can let mgdebug write to it."""
+
+    def copy(name: str) -> Path:
+        src = EXAMPLES / name
+        dst = tmp_path / name
+        if src.is_dir():
+            shutil.copytree(src, dst)
+        else:
+            shutil.copy(src, dst)
+        return dst
+
+    return copy

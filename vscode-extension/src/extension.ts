@@ -1,0 +1,103 @@
+/**
+ * mgdebug for VS Code: activation, commands, and the events that reach the server.
+ */
+import * as vscode from "vscode";
+import { onPythonInterpreterChanged } from "./python";
+import { ServerManager } from "./server";
+
+let manager: ServerManager | undefined;
+
+/** [uri, line] for the server commands: the document URI and the cursor's 0-based LSP line. */
+function functionTarget(): [string, number] | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== "python") {
+    void vscode.window.showInformationMessage("mgdebug: put the cursor inside a Python function first.");
+    return undefined;
+  }
+  return [editor.document.uri.toString(), editor.selection.active.line];
+}
+
+async function runServerCommand(
+  mgr: ServerManager,
+  output: vscode.LogOutputChannel,
+  serverCommand: string,
+  title: string,
+): Promise<void> {
+  const target = functionTarget();
+  if (!target) return;
+  if (!mgr.runningClient) {
+    const choice = await vscode.window.showWarningMessage(
+      "The mgdebug server is not running; the output says why.",
+      "Show Output",
+      "Restart Server",
+    );
+    if (choice === "Show Output") output.show(true);
+    if (choice === "Restart Server") await mgr.restart();
+    return;
+  }
+  try {
+    const result = await mgr.executeServerCommand(serverCommand, target, title);
+    if (result !== undefined && result !== null) output.info(`${serverCommand} → ${JSON.stringify(result)}`);
+    const message = typeof result === "object" && result !== null ? (result as { message?: unknown }).message : undefined;
+    if (typeof message === "string" && message) void vscode.window.showInformationMessage(message);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    output.error(`${serverCommand} failed: ${text}`);
+    void vscode.window.showErrorMessage(`mgdebug: ${title} failed: ${text}`);
+  }
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel("mgdebug", { log: true });
+  const statusItem = vscode.window.createStatusBarItem("mgdebug.status", vscode.StatusBarAlignment.Right, 100);
+  statusItem.name = "mgdebug";
+  statusItem.command = "mgdebug.showOutput";
+  const mgr = new ServerManager(output, statusItem);
+  manager = mgr;
+  context.subscriptions.push(output, statusItem, mgr);
+
+  output.info(
+    `mgdebug ${String(context.extension.packageJSON.version)} activating in VS Code ${vscode.version}; ` +
+      `workspace ${vscode.workspace.isTrusted ? "trusted" : "not trusted (code will not run)"}.`,
+  );
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand("mgdebug.debugFunction", () =>
+      runServerCommand(mgr, output, "mgdebug.debugFunction", "mgdebug: Debug Function"),
+    ),
+    vscode.commands.registerCommand("mgdebug.fix", () =>
+      runServerCommand(mgr, output, "mgdebug.fixFunction", "mgdebug: Fix Function"),
+    ),
+    vscode.commands.registerCommand("mgdebug.restartServer", () => mgr.restart()),
+    vscode.commands.registerCommand("mgdebug.showOutput", () => output.show(true)),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration("mgdebug")) void mgr.settingsChanged();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      // Tell the server (didChangeConfiguration with workspaceTrusted: true and the effective runCode),
+      // then restart it: restricted settings (interpreter, path) may now apply, and a server that reads
+      // trust only from initializationOptions learns it there.
+      output.info("The workspace is now trusted; telling the server and restarting it.");
+      mgr.sendSettings();
+      void mgr.restart();
+    }),
+  );
+
+  const pythonChange = await onPythonInterpreterChanged(() => {
+    const source = mgr.serverCommand?.source;
+    if (source === "python-extension" || source === "PATH" || source === undefined) {
+      output.info("The Python extension's interpreter changed; restarting the server.");
+      void mgr.restart();
+    }
+  }, output);
+  if (pythonChange) context.subscriptions.push(pythonChange);
+
+  // Do not block activation on the server: start it in the background.
+  void mgr.start();
+}
+
+export async function deactivate(): Promise<void> {
+  const mgr = manager;
+  manager = undefined;
+  if (mgr) await mgr.stop();
+}

@@ -1,0 +1,59 @@
+/** The manifest (package.json) agrees with the code: settings, commands, trust. */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { DEFAULT_SETTINGS, RUN_MODES, SETTING_KEYS, TRACE_LEVELS } from "../src/settings";
+
+// Compiled to out/test/, so the package root is two levels up.
+const root = path.resolve(__dirname, "..", "..");
+const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+const props: Record<string, { default: unknown; enum?: string[]; scope?: string; description?: string; markdownDescription?: string }> =
+  manifest.contributes.configuration.properties;
+
+function lookup(obj: unknown, dotted: string): unknown {
+  return dotted.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], obj);
+}
+
+describe("package.json", () => {
+  it("contributes exactly the settings the code reads, with the same defaults", () => {
+    assert.deepEqual(Object.keys(props).sort(), SETTING_KEYS.map((k) => `mgdebug.${k}`).sort());
+    for (const key of SETTING_KEYS) {
+      assert.deepEqual(props[`mgdebug.${key}`]!.default, lookup(DEFAULT_SETTINGS, key), key);
+      const p = props[`mgdebug.${key}`]!;
+      assert.ok(p.description || p.markdownDescription, `${key} has a description`);
+      assert.ok(p.scope, `${key} has a scope`);
+    }
+    assert.deepEqual(props["mgdebug.run"]!.enum, [...RUN_MODES]);
+    assert.deepEqual(props["mgdebug.trace.server"]!.enum, [...TRACE_LEVELS]);
+  });
+
+  it("contributes the four commands", () => {
+    const ids = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
+    assert.deepEqual(ids, ["mgdebug.debugFunction", "mgdebug.fix", "mgdebug.restartServer", "mgdebug.showOutput"]);
+    const titles = Object.fromEntries(
+      manifest.contributes.commands.map((c: { command: string; category: string; title: string }) => [c.command, `${c.category}: ${c.title}`]),
+    );
+    assert.equal(titles["mgdebug.debugFunction"], "mgdebug: Debug Function");
+    assert.equal(titles["mgdebug.fix"], "mgdebug: Fix Function");
+  });
+
+  it("declares limited support for untrusted workspaces", () => {
+    const t = manifest.capabilities.untrustedWorkspaces;
+    assert.equal(t.supported, "limited");
+    assert.deepEqual(t.restrictedConfigurations, ["mgdebug.interpreter", "mgdebug.path"]);
+  });
+
+  it("pins the VS Code API to the engine", () => {
+    assert.equal(manifest.engines.vscode, "^1.91.0");
+    assert.equal(manifest.devDependencies["@types/vscode"], "~1.91.0");
+    assert.equal(manifest.main, "./dist/extension.js");
+  });
+
+  it("keeps the pure modules free of vscode imports", () => {
+    for (const file of ["interpreter.ts", "settings.ts", "backoff.ts", "status.ts", "once.ts"]) {
+      const text = fs.readFileSync(path.join(root, "src", file), "utf8");
+      assert.doesNotMatch(text, /from\s+["']vscode["']|require\(["']vscode["']\)/, file);
+    }
+  });
+});

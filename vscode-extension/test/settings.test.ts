@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  DEFAULT_SETTINGS,
+  didChangeConfigurationParams,
+  initializationOptions,
+  needsRestart,
+  readSettings,
+  type SettingKey,
+} from "../src/settings";
+
+function getter(values: Partial<Record<SettingKey, unknown>>) {
+  return (key: SettingKey) => values[key];
+}
+
+describe("readSettings", () => {
+  it("gives the defaults for unset values", () => {
+    const { settings, problems } = readSettings(getter({}));
+    assert.deepEqual(settings, DEFAULT_SETTINGS);
+    assert.deepEqual(problems, []);
+  });
+
+  it("keeps good values", () => {
+    const { settings, problems } = readSettings(
+      getter({
+        enable: false,
+        run: "onType",
+        timeBudget: 5,
+        inlayValues: true,
+        runCode: false,
+        interpreter: ["/v/bin/python"],
+        path: [],
+        "trace.server": "verbose",
+        "model.baseUrl": "http://localhost:11434/v1",
+        "model.name": "qwen2.5-coder",
+      }),
+    );
+    assert.deepEqual(problems, []);
+    assert.equal(settings.run, "onType");
+    assert.equal(settings.timeBudget, 5);
+    assert.deepEqual(settings.model, { baseUrl: "http://localhost:11434/v1", name: "qwen2.5-coder" });
+    assert.deepEqual(settings.trace, { server: "verbose" });
+  });
+
+  it("falls back per bad value with one problem each", () => {
+    const { settings, problems } = readSettings(
+      getter({ run: "always", timeBudget: -3, enable: "yes", interpreter: [1, 2], "model.baseUrl": "localhost:1234" }),
+    );
+    assert.equal(settings.run, "onSave");
+    assert.equal(settings.timeBudget, 30);
+    assert.equal(settings.enable, true);
+    assert.deepEqual(settings.interpreter, []);
+    assert.equal(settings.model.baseUrl, "");
+    assert.equal(problems.length, 5);
+    assert.match(problems[0]!, /mgdebug\.enable is "yes"/);
+    assert.ok(problems.some((p) => /mgdebug\.run is "always"; expected one of "onSave", "onOpen", "onType"/.test(p)));
+  });
+
+  it("accepts a single string where a list is expected and caps the budget", () => {
+    const { settings, problems } = readSettings(getter({ interpreter: " /p/python ", timeBudget: 1e9 }));
+    assert.deepEqual(settings.interpreter, ["/p/python"]);
+    assert.equal(settings.timeBudget, 3600);
+    assert.deepEqual(problems, []);
+  });
+
+  it("rejects NaN and infinite budgets", () => {
+    assert.equal(readSettings(getter({ timeBudget: Number.NaN })).problems.length, 1);
+    assert.equal(readSettings(getter({ timeBudget: Number.POSITIVE_INFINITY })).problems.length, 1);
+  });
+});
+
+describe("payloads to the server", () => {
+  const settings = readSettings(getter({ runCode: true, interpreter: ["/p"] })).settings;
+
+  it("initializationOptions carry every setting and the trust flag", () => {
+    const opts = initializationOptions(settings, true);
+    assert.deepEqual(Object.keys(opts).sort(), ["settings", "workspaceTrusted"]);
+    assert.equal(opts.workspaceTrusted, true);
+    assert.deepEqual(Object.keys(opts.settings).sort(), [
+      "enable", "inlayValues", "interpreter", "model", "path", "run", "runCode", "timeBudget", "trace",
+    ]);
+    assert.equal(opts.settings.runCode, true);
+    assert.deepEqual(JSON.parse(JSON.stringify(opts)), opts, "JSON-serializable");
+  });
+
+  it("never lets an untrusted workspace run code", () => {
+    const opts = initializationOptions(settings, false);
+    assert.equal(opts.workspaceTrusted, false);
+    assert.equal(opts.settings.runCode, false);
+    assert.equal(settings.runCode, true, "the input is not mutated");
+  });
+
+  it("didChangeConfiguration uses the same shape", () => {
+    const params = didChangeConfigurationParams(settings, true);
+    assert.deepEqual(params, initializationOptions(settings, true));
+    params.settings.interpreter.push("/x");
+    assert.deepEqual(settings.interpreter, ["/p"], "copies, not aliases");
+  });
+
+  it("restarts only when the program changes", () => {
+    const other = { ...settings, timeBudget: 3 };
+    assert.equal(needsRestart(settings, other), false);
+    assert.equal(needsRestart(settings, { ...settings, interpreter: ["/q"] }), true);
+    assert.equal(needsRestart(settings, { ...settings, path: ["/m"] }), true);
+  });
+});
