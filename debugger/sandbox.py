@@ -203,6 +203,8 @@ class Sandbox:
             give_to(base, *self._run_as)
 
     def _start_workers(self) -> None:
+        if not self._finalizer.alive:
+            raise RuntimeError("this Sandbox is closed")
         self._ensure_scratch()
         env = child_environment(os.environ)
         while len(self._workers) < self.worker_count:

@@ -107,7 +107,7 @@ def generate_candidates(
     """
     context = context or CandidateContext()
     try:
-        index = SiteIndex(source, module)
+        index = SiteIndex(source, module, (line for line, _ in suspicious_lines))
     except cst.ParserSyntaxError:
         return
     seen = {source}

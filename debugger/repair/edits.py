@@ -67,10 +67,11 @@ def overlaps(a: Sequence[TextEdit], b: Sequence[TextEdit]) -> bool:
                 return True
             if x.start < y.end and y.start < x.end:
                 return True
-            # An insertion strictly inside a replaced range would be swallowed.
-            if x.start == x.end and y.start < x.start < y.end:
+            # An insertion inside or at the edge of a replaced range belongs to the
+            # replaced code (its indentation, its block), so the two do not combine.
+            if x.start == x.end and y.start <= x.start <= y.end:
                 return True
-            if y.start == y.end and x.start < y.start < x.end:
+            if y.start == y.end and x.start <= y.start <= x.end:
                 return True
     return False
 

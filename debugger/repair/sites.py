@@ -9,6 +9,7 @@ places that turn nodes into text.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -144,7 +145,8 @@ _STATEMENTS = (cst.BaseSmallStatement, cst.SimpleStatementLine, cst.BaseCompound
 class SiteIndex:
     """The parsed module with its editable sites; built once per `generate_candidates` call."""
 
-    def __init__(self, source: str, info: ModuleInfo) -> None:
+    def __init__(self, source: str, info: ModuleInfo, lines: Iterable[int] | None = None) -> None:
+        """Index the top-level statements containing `lines` (all of them if None)."""
         self.source = source
         self.module = cst.parse_module(source)
         self.newline = self.module.default_newline
@@ -156,8 +158,19 @@ class SiteIndex:
         self.scopes: dict[str, Scope] = {}
         self.docstrings: set[int] = set()  # ids of docstring statement lines
         self.function_bodies: set[int] = set()  # ids of the blocks that are function bodies
-        positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        self.module.visit(_Collector(self, positions, info))
+        wanted = None if lines is None else set(lines)
+        # Positions cost a full code generation with bookkeeping, so they are only
+        # computed for the top-level statements that hold a wanted line, each as a
+        # module of its own whose line 1 is known from the code lengths before it.
+        first_line = len(self.module.header) + 1
+        for statement in self.module.body:
+            line_count = self.module.code_for_node(statement).count("\n")
+            last_line = first_line + line_count - 1
+            if wanted is None or any(first_line <= line <= last_line for line in wanted):
+                alone = self.module.with_changes(body=[statement], header=[], footer=[])
+                positions = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+                alone.visit(_Collector(self, positions, info, first_line - 1))
+            first_line = last_line + 1
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -245,12 +258,14 @@ class _Collector(cst.CSTVisitor):
     def __init__(
         self,
         index: SiteIndex,
-        positions: object,
+        positions: Mapping[cst.CSTNode, CodeRange],
         info: ModuleInfo,
+        line_offset: int,
     ) -> None:
         super().__init__()
         self.index = index
         self.positions = positions
+        self.line_offset = line_offset  # source line = line in the single-statement module + this
         self.info = info
         self.parents: list[cst.CSTNode] = []
         self.scopes: list[Scope] = []
@@ -260,7 +275,13 @@ class _Collector(cst.CSTVisitor):
         self.fstrings = 0
 
     def position(self, node: cst.CSTNode) -> CodeRange:
-        return self.positions[node]  # type: ignore[index]
+        span = self.positions[node]
+        if not self.line_offset:
+            return span
+        return CodeRange(
+            (span.start.line + self.line_offset, span.start.column),
+            (span.end.line + self.line_offset, span.end.column),
+        )
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         # libcst calls on_leave even for skipped subtrees, so the stacks are pushed first.

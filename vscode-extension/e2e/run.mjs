@@ -361,6 +361,8 @@ try {
     }
   }
 
+  // E2E_HOLD_S: wait before the final screenshot (e.g. to watch restarts after a crash).
+  if (process.env.E2E_HOLD_S) await sleep(Number(process.env.E2E_HOLD_S) * 1000);
   await shot(page, "final");
   const wanted = STAGES.slice(0, STAGES.indexOf(until) + 1);
   const failed = wanted.filter((s) => !summary.stages[s]?.ok);
