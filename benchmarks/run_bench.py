@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_data import Program, mbpp, passes, quixbugs  # noqa: E402
+
 from mgdebug.analysis.expectations import expectations_from_asserts  # noqa: E402
 from mgdebug.analysis.functions import analyze_module  # noqa: E402
 from mgdebug.debugger.engine import debug_source  # noqa: E402

@@ -34,16 +34,13 @@ def _check(cancel: threading.Event | None) -> None:
 
 
 def select_expectations(
-    module: ModuleInfo, expectations: Sequence[Expectation], function: str | None
+    module: ModuleInfo, expectations: Sequence[Expectation], functions: Sequence[str]
 ) -> list[Expectation]:
-    """The expectations that judge `function`: its own and those of its callers."""
-    if not function:
+    """The expectations that judge `functions`: their own and those of their callers."""
+    if not functions:
         return list(expectations)
-    name = resolve_function(module, function)
-    if name is None:
-        return []
-    judges = {name}
-    frontier = [name]
+    judges = {n for n in (resolve_function(module, f) for f in functions) if n is not None}
+    frontier = list(judges)
     while frontier:
         for caller in module.callers_of(frontier.pop()):
             if caller not in judges:
@@ -84,9 +81,11 @@ def debug_source(
         )
     found = find_expectations(module, path, extra_test_files=list(options.extra_tests))
     found.extend(expectations or [])
-    if options.function and resolve_function(module, options.function) is None:
-        report.messages.append(f"no function named `{options.function}` in {path}")
-    chosen = select_expectations(module, found, options.function)
+    narrow = [options.function] if options.function else list(options.functions)
+    for name in narrow:
+        if resolve_function(module, name) is None:
+            report.messages.append(f"no function named `{name}` in {path}")
+    chosen = select_expectations(module, found, narrow)
     report.expectations = chosen
     reports = function_reports(module, chosen, [])
     report.functions = list(reports.values())
@@ -95,7 +94,7 @@ def debug_source(
         report.seconds = time.monotonic() - started
         return report
     if not chosen:
-        report.messages.extend(_hints(module, options.function))
+        report.messages.extend(_hints(module, narrow))
         report.seconds = time.monotonic() - started
         return report
     _check(cancel)
@@ -198,11 +197,11 @@ def _failing_calls(results: Sequence[ExpectationResult]) -> list[CallRecord]:
     return []
 
 
-def _hints(module: ModuleInfo, function: str | None) -> list[str]:
+def _hints(module: ModuleInfo, narrow: Sequence[str]) -> list[str]:
     funcs = [
         f
         for f in module.functions.values()
-        if not function or f.qualname == function or f.name == function
+        if not narrow or f.qualname in narrow or f.name in narrow
     ]
     if not funcs:
         return ["no functions to debug in this file"]

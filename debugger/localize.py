@@ -135,11 +135,38 @@ def spectrum(results: Iterable[ExpectationResult], lines: set[int]) -> dict[int,
 class Localization:
     """The outcome of localization: blamed function, its scope, ranked suspects."""
 
-    def __init__(self) -> None:
+    def __init__(self, module: ModuleInfo, max_suspects: int) -> None:
+        self.module = module
+        self.max_suspects = max_suspects
         self.blamed: str | None = None
         self.reason: str = ""
         self.scope: list[str] = []
+        self.scope_lines: dict[int, str] = {}  # line -> function owning it
+        self.ochiai: dict[int, float] = {}
+        self.failing: list[ExpectationResult] = []  # the failing runs that judged the lines
         self.suspects: list[Suspect] = []
+
+    def executed_lines(self) -> list[int]:
+        """Scope lines that ran in a failing run, best spectrum score first."""
+        return sorted(
+            (ln for ln, score in self.ochiai.items() if score > 0),
+            key=lambda ln: -self.ochiai[ln],
+        )
+
+    def rerank(self, mutation: dict[int, float]) -> None:
+        """Rank again with mutation evidence (see mutation_localize) weighed in."""
+        scores = {
+            line: MUTATION_WEIGHT * mutation.get(line, 0.0) + (1 - MUTATION_WEIGHT) * score
+            for line, score in self.ochiai.items()
+        }
+        self.suspects = _rank(
+            self.module, scores, self.scope_lines, self.failing, self.max_suspects, mutation
+        )
+
+
+# How much mutation evidence counts against the spectrum score, chosen on the
+# QuixBugs development set (benchmarks/run_bench.py --localize-only).
+MUTATION_WEIGHT = 0.7
 
 
 def _failing(results: Sequence[ExpectationResult]) -> list[ExpectationResult]:
@@ -163,7 +190,7 @@ def localize(
     max_suspects: int = 10,
 ) -> Localization:
     """Blame the lowest wrong function and rank its lines (see the module docstring)."""
-    loc = Localization()
+    loc = Localization(module, max_suspects)
     failing = _failing(results)
     if not failing:
         return loc
@@ -190,7 +217,10 @@ def localize(
     scores = spectrum(judged, set(scope_lines))
     loc.blamed, loc.reason = _refine_blame(module, blamed, scope, scores, scope_lines, failing)
     loc.scope = scope
-    loc.suspects = _rank(module, scores, scope_lines, _failing(judged), max_suspects)
+    loc.scope_lines = scope_lines
+    loc.ochiai = scores
+    loc.failing = _failing(judged)
+    loc.suspects = _rank(module, scores, scope_lines, loc.failing, max_suspects)
     report = reports.get(loc.blamed)
     if report is not None:
         report.blamed = True
@@ -256,6 +286,7 @@ def _rank(
     scope_lines: dict[int, str],
     failing: list[ExpectationResult],
     max_suspects: int,
+    mutation: dict[int, float] | None = None,
 ) -> list[Suspect]:
     error_lines = {r.error_line for r in failing if r.error_line is not None}
     first_failing = failing[0]
@@ -279,7 +310,7 @@ def _rank(
                 function=func_name,
                 line=line,
                 score=round(scores[line], 4),
-                reason=_reason(line, scores[line], line in error_lines, failing),
+                reason=_reason(scores[line], line in error_lines, failing, mutation, line),
                 block=block.index if block else None,
                 values=values,
             )
@@ -314,8 +345,16 @@ def _block_values(
     return snaps[:3] + snaps[-2:] if len(snaps) > 5 else snaps
 
 
-def _reason(line: int, score: float, raised: bool, failing: list[ExpectationResult]) -> str:
-    parts = [f"ochiai {score:.2f} over {len(failing)} failing run(s)"]
+def _reason(
+    score: float,
+    raised: bool,
+    failing: list[ExpectationResult],
+    mutation: dict[int, float] | None,
+    line: int,
+) -> str:
+    parts = [f"score {score:.2f} over {len(failing)} failing run(s)"]
+    if mutation is not None:
+        parts.append(f"edits here change the failing runs (metallaxis {mutation.get(line, 0):.2f})")
     if raised:
         parts.append("the exception was raised here")
     return "; ".join(parts)

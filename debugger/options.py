@@ -21,6 +21,7 @@ class Limits:
 @dataclass
 class DebugOptions:
     function: str | None = None  # narrow to one function (qualname or name)
+    functions: list[str] = field(default_factory=list)  # or to several (the editor's re-runs)
     search_fixes: bool = True
     search_seconds: float = 30.0  # fix search time budget
     max_candidates: int = 5000  # fix search candidate budget

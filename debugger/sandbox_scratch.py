@@ -47,6 +47,9 @@ def _is_virtualenv(path: str) -> bool:
     return os.path.exists(os.path.join(path, "pyvenv.cfg"))
 
 
+SCRATCH_PREFIX = "mgdebug-sandbox-"
+
+
 def copy_folder(source: str, target: str) -> None:
     """Copy `source` into the existing `target`, skipping tool folders, within the caps.
 
@@ -55,11 +58,16 @@ def copy_folder(source: str, target: str) -> None:
     """
     files = 0
     size = 0
+    target_real = os.path.realpath(target)
     for root, dirs, names in os.walk(source):
+        # A file in the temp folder itself would otherwise copy the scratch
+        # copies (ours and other runs') into themselves.
         dirs[:] = sorted(
             d
             for d in dirs
             if d not in _SKIPPED_DIRS
+            and not d.startswith(SCRATCH_PREFIX)
+            and not target_real.startswith(os.path.realpath(os.path.join(root, d)) + os.sep)
             and not os.path.islink(os.path.join(root, d))
             and not _is_virtualenv(os.path.join(root, d))
         )
@@ -90,7 +98,7 @@ def external_copy(scratch_root: str, path: str) -> str:
 
 def make_scratch(user_root: str | None, folder_name: str) -> tuple[str, str]:
     """(base temp dir, scratch root): the root is a copy of `user_root`, or empty."""
-    base = tempfile.mkdtemp(prefix="mgdebug-sandbox-")
+    base = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
     root = os.path.join(base, folder_name or "workspace")
     os.makedirs(root)
     if user_root is not None:

@@ -94,7 +94,8 @@ def render(report: Report, source: str, *, colour: bool, max_fixes: int = 3) -> 
         lines.append("")
         lines.append(style("Checked fixes (each passed every expectation in the sandbox):", "bold"))
         for i, fix in enumerate(report.fixes[:max_fixes], 1):
-            lines.append(f"  {i}. {fix.summary}")
+            plural = "s" if fix.total != 1 else ""
+            lines.append(f"  {i}. {fix.summary}: passes the {fix.total} expectation{plural}")
             lines.extend(_diff_lines(fix.diff, style))
     if report.search is not None:
         lines.append(

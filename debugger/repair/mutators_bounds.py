@@ -8,6 +8,7 @@ import libcst as cst
 
 from .context import CandidateContext
 from .edits import ATOM, Edit, NotALiteral, fit, literal, literal_value, shifted
+from .scopes import known_type
 from .sites import Site, SiteIndex
 
 
@@ -123,6 +124,9 @@ def slice_bounds(site: Site, index: SiteIndex, context: CandidateContext) -> Ite
         yield index.replace(site, _with_slice(node, variant), "slice")
 
 
+_REVERSIBLE_TYPES = frozenset({"list", "str", "tuple", "bytes", "range", "deque"})
+
+
 def _reversible(site: Site) -> bool:
     """Iterables and results that may have been meant in the other order."""
     parent = site.parent
@@ -138,6 +142,11 @@ def add_reverse_slice(site: Site, index: SiteIndex, context: CandidateContext) -
     ):
         return
     assert isinstance(node, cst.BaseExpression)
+    if isinstance(node, cst.Name):
+        observed = context.observed_types.get(site.function, {})
+        known = known_type(index.scopes.get(site.function), observed, node.value)
+        if known is not None and known not in _REVERSIBLE_TYPES:
+            return
     reverse = cst.SubscriptElement(cst.Slice(lower=None, upper=None, step=literal(-1)))
     yield index.replace(site, cst.Subscript(value=fit(node, ATOM), slice=[reverse]), "slice")
 

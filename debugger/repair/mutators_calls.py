@@ -9,6 +9,7 @@ import libcst as cst
 
 from .context import CandidateContext
 from .edits import Edit, literal, literal_value
+from .scopes import known_type
 from .sites import Site, SiteIndex
 
 # Functions and methods that are easily confused with each other.
@@ -123,6 +124,11 @@ def call_swap(site: Site, index: SiteIndex, context: CandidateContext) -> Iterat
         for new in _sibling_calls(node, site):
             yield index.replace(site, new, "call-swap")
     wrapper = _wrap_target(site)
+    if wrapper == "abs" and isinstance(node, cst.Name):
+        observed = context.observed_types.get(site.function, {})
+        known = known_type(index.scopes.get(site.function), observed, node.value)
+        if known is not None and known not in ("int", "float", "complex"):
+            wrapper = None
     if wrapper is not None:
         # An argument may already be inside the wrapper; `abs(abs(x))` is never the fix.
         already = isinstance(site.parent, cst.Arg) or (

@@ -8,7 +8,8 @@ import libcst as cst
 
 from .context import CandidateContext
 from .edits import Edit
-from .sites import Scope, Site, SiteIndex
+from .scopes import Scope
+from .sites import Site, SiteIndex
 
 # Every variable at a site multiplies the candidates; a wrong variable is
 # almost always one of the few of the same type, so more would only dilute.

@@ -51,6 +51,19 @@ def unified_diff(old: str, new: str, path: str) -> str:
     )
 
 
+def candidate_wall_seconds(baseline: Sequence[ExpectationResult]) -> float:
+    """How long one candidate may run: a few times the original run, within bounds.
+
+    Many wrong candidates loop forever (a flipped loop condition); each one costs
+    this much, so it must follow the program's real running time. The baseline
+    was traced, which makes it an over-estimate of an untraced candidate run.
+    """
+    if any(r.status == "timeout" for r in baseline):
+        return 1.0
+    spent = sum(r.duration for r in baseline)
+    return min(5.0, max(0.5, 2.0 * spent + 0.25))
+
+
 def _ordered(
     expectations: Sequence[Expectation], baseline: Sequence[ExpectationResult]
 ) -> list[Expectation]:
@@ -91,6 +104,7 @@ def search_fixes(
     kinds: Counter[str] = Counter()
     found: list[tuple[Candidate, int]] = []
     deadline = started + seconds
+    per_candidate = candidate_wall_seconds(baseline)
 
     def run(stream: Iterator[Candidate]) -> None:
         first_fix_rank: int | None = None
@@ -109,7 +123,7 @@ def search_fixes(
                     source=c.source,
                     expectations=ordered,
                     stop_at_first_failure=True,
-                    wall_seconds=min(remaining, 5.0),
+                    wall_seconds=min(remaining, per_candidate),
                 )
                 for c in batch
             ]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from mgdebug.analysis.model import ModuleInfo
 
@@ -28,6 +29,7 @@ from .edits import (
     replacement_summary,
     short,
 )
+from .scopes import Scope, bound_names, static_shape
 
 
 @dataclass(eq=False)
@@ -41,105 +43,71 @@ class Site:
     parent: cst.CSTNode | None
     min_precedence: int  # a replacement binding looser than this gets parentheses
     function: str  # qualname
+    indent: str = ""  # indentation of the enclosing statement, for continuation lines
     in_fstring: bool = False
     is_load: bool = True  # False for names being bound, called, or used as attribute names
 
 
-@dataclass
-class Scope:
-    """The names a function binds: parameters, then locals in order of first binding."""
-
-    qualname: str
-    params: list[str] = field(default_factory=list)
-    locals: dict[str, int] = field(default_factory=dict)  # name -> line of first binding
-    shapes: dict[str, str] = field(default_factory=dict)  # name -> statically evident type
-
-    def names(self) -> list[str]:
-        return self.params + [n for n in self.locals if n not in self.params]
-
-    def bind(self, name: str, line: int, shape: str | None) -> None:
-        self.locals.setdefault(name, line)
-        if shape and name not in self.shapes:
-            self.shapes[name] = shape
+def _concrete(*bases: type) -> frozenset[type]:
+    """Every concrete libcst class deriving from `bases` (for exact-type set lookups)."""
+    found: set[type] = set()
+    pending = list(bases)
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not getattr(cls, "__abstractmethods__", None):
+            found.add(cls)
+    return frozenset(found)
 
 
-_CONSTRUCTOR_SHAPES = {
-    "len": "int",
-    "int": "int",
-    "ord": "int",
-    "sum": "int",
-    "float": "float",
-    "str": "str",
-    "repr": "str",
-    "chr": "str",
-    "list": "list",
-    "sorted": "list",
-    "dict": "dict",
-    "set": "set",
-    "tuple": "tuple",
-    "bool": "bool",
-}
-_LITERAL_SHAPES: dict[type[cst.CSTNode], str] = {
-    cst.Integer: "int",
-    cst.Float: "float",
-    cst.SimpleString: "str",
-    cst.ConcatenatedString: "str",
-    cst.FormattedString: "str",
-    cst.List: "list",
-    cst.ListComp: "list",
-    cst.Dict: "dict",
-    cst.DictComp: "dict",
-    cst.Set: "set",
-    cst.SetComp: "set",
-    cst.Tuple: "tuple",
-    cst.Comparison: "bool",
-}
-
-
-def static_shape(value: cst.CSTNode | None) -> str | None:
-    """The type a value visibly has without running anything ("int" for `len(x)`), or None."""
-    if value is None:
-        return None
-    shape = _LITERAL_SHAPES.get(type(value))
-    if shape:
-        return shape
-    if isinstance(value, cst.Name):
-        if value.value in ("True", "False"):
-            return "bool"
-        return value.value if value.value in _CONSTRUCTOR_SHAPES.values() else None
-    if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name):
-        return static_shape(value.value)  # list[int] as an annotation
-    if isinstance(value, cst.UnaryOperation):
-        return "bool" if isinstance(value.operator, cst.Not) else static_shape(value.expression)
-    if isinstance(value, cst.BinaryOperation):
-        left, right = static_shape(value.left), static_shape(value.right)
-        return left if left == right else None
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
-        return _CONSTRUCTOR_SHAPES.get(value.func.value)
-    return None
-
-
-def bound_names(target: cst.CSTNode) -> list[cst.Name]:
-    """The names an assignment target binds (`a, (b, *c)` -> a, b, c; `x[i]` binds none)."""
-    if isinstance(target, cst.Name):
-        return [target]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [name for element in target.elements for name in bound_names(element.value)]
-    if isinstance(target, cst.StarredElement):
-        return bound_names(target.value)
-    return []
-
-
-_ANCHORS = (
+_ANCHORS = _concrete(
     cst.SimpleStatementLine,
     cst.BaseCompoundStatement,
     cst.ExceptHandler,
+    cst.ExceptStarHandler,
     cst.Else,
     cst.Finally,
 )
+_SUITES = _concrete(cst.BaseSuite)
+_RECORDED = _concrete(
+    cst.BaseExpression, cst.BaseSmallStatement, cst.SimpleStatementLine, cst.BaseCompoundStatement
+)
 # Types, decorators and imports are never the bug we can fix by a small edit.
-_SKIPPED = (cst.Annotation, cst.Decorator, cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal)
-_STATEMENTS = (cst.BaseSmallStatement, cst.SimpleStatementLine, cst.BaseCompoundStatement)
+_SKIPPED = frozenset(
+    {cst.Annotation, cst.Decorator, cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal}
+)
+_BINDERS = frozenset(
+    {
+        cst.Assign,
+        cst.AugAssign,
+        cst.AnnAssign,
+        cst.For,
+        cst.WithItem,
+        cst.NamedExpr,
+        cst.ExceptHandler,
+        cst.CompFor,
+        cst.Lambda,
+        cst.ClassDef,
+        cst.Attribute,
+        cst.Arg,
+        cst.Call,
+    }
+)
+_OPERAND_HOLDERS = frozenset(
+    {
+        cst.BinaryOperation,
+        cst.BooleanOperation,
+        cst.UnaryOperation,
+        cst.Comparison,
+        cst.Attribute,
+        cst.Subscript,
+        cst.Call,
+        cst.Await,
+        cst.IfExp,
+        cst.CompIf,
+        cst.CompFor,
+    }
+)
 
 
 class SiteIndex:
@@ -180,8 +148,15 @@ class SiteIndex:
     def site_of(self, node: cst.CSTNode) -> Site | None:
         return self.sites.get(id(node))
 
-    def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+    def code(self, node: cst.CSTNode, indent: str = "") -> str:
+        """The code of `node`; continuation lines are indented as inside a block at `indent`."""
+        state = CodegenState(
+            default_indent=self.module.default_indent,
+            default_newline=self.module.default_newline,
+            indent_tokens=[indent] if indent else [],
+        )
+        node._codegen(state)
+        return "".join(state.tokens)
 
     def text(self, site: Site) -> str:
         return self.source[site.start : site.end]
@@ -202,7 +177,7 @@ class SiteIndex:
         if isinstance(new, cst.BaseExpression):
             new = fit(new, site.min_precedence)
         old_text = self.text(site)
-        new_text = self.code(new)
+        new_text = self.code(new, site.indent)
         return Edit(
             kind=kind,
             line=site.line,
@@ -284,32 +259,38 @@ class _Collector(cst.CSTVisitor):
         )
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        # libcst calls on_leave even for skipped subtrees, so the stacks are pushed first.
-        if isinstance(node, cst.FunctionDef):
+        # Exact-type set lookups: isinstance on libcst's abstract bases dominates otherwise.
+        kind = type(node)
+        if kind is cst.FunctionDef:
+            assert isinstance(node, cst.FunctionDef)
             self.enter_function(node)
-        elif isinstance(node, cst.FormattedString):
+        elif kind is cst.FormattedString:
             self.fstrings += 1
         scope = self.scopes[-1] if self.scopes else None
-        skip = isinstance(node, _SKIPPED) or id(node) in self.index.docstrings
+        # libcst calls on_leave even for skipped subtrees, so the stacks are pushed first.
+        skip = kind in _SKIPPED or id(node) in self.index.docstrings
         if scope is not None and not skip:
-            self.note_bindings(node, scope)
-            self.note_operand_needs(node)
-            if isinstance(node, (cst.BaseExpression, *_STATEMENTS)):
+            if kind in _BINDERS:
+                self.note_bindings(node, scope)
+            if kind in _OPERAND_HOLDERS:
+                self.note_operand_needs(node)
+            if kind in _RECORDED:
                 self.record(node, scope)
-        if isinstance(node, _ANCHORS):
+        if kind in _ANCHORS:
             self.anchors.append(self.position(node).start.line)
-        elif isinstance(node, cst.BaseSuite):
+        elif kind in _SUITES:
             self.anchors.append(None)
         self.parents.append(node)
         return not skip
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
+        kind = type(original_node)
         self.parents.pop()
-        if isinstance(original_node, (*_ANCHORS, cst.BaseSuite)):
+        if kind in _ANCHORS or kind in _SUITES:
             self.anchors.pop()
-        if isinstance(original_node, cst.FunctionDef) and self.scopes:
+        if kind is cst.FunctionDef and self.scopes:
             self.scopes.pop()
-        elif isinstance(original_node, cst.FormattedString):
+        elif kind is cst.FormattedString:
             self.fstrings -= 1
 
     def enter_function(self, node: cst.FunctionDef) -> None:
@@ -407,25 +388,35 @@ class _Collector(cst.CSTVisitor):
             self.min_precedence[id(child)] = needed
 
     def record(self, node: cst.CSTNode, scope: Scope) -> None:
-        if not scope.qualname:
+        # A starred element's code includes the comma after it, which its position does not.
+        if not scope.qualname or isinstance(node, cst.StarredElement):
             return
         span = self.position(node)
         index = self.index
+        start = index.offset(span.start.line, span.start.column)
+        end = index.offset(span.end.line, span.end.column)
+        anchor = self.anchors[-1] if self.anchors else None
+        indent_line = index.line_text(anchor if anchor is not None else span.start.line)
+        indent = indent_line[: len(indent_line) - len(indent_line.lstrip(" \t"))]
+        if isinstance(node, cst.BaseExpression):
+            # libcst's position leaves out the node's own parentheses; its code has them.
+            start -= sum(len(index.code(paren, indent)) for paren in node.lpar)
+            end += sum(len(index.code(paren, indent)) for paren in node.rpar)
         site = Site(
             node=node,
-            start=index.offset(span.start.line, span.start.column),
-            end=index.offset(span.end.line, span.end.column),
+            start=start,
+            end=end,
             line=span.start.line,
             end_line=span.end.line,
             column=span.start.column,
             parent=self.parents[-1] if self.parents else None,
             min_precedence=self.min_precedence.pop(id(node), LOWEST),
             function=scope.qualname,
+            indent=indent,
             in_fstring=self.fstrings > 0,
             is_load=id(node) not in self.not_loads,
         )
         index.sites[id(node)] = site
         index.by_line[site.line].append(site)
-        anchor = self.anchors[-1] if self.anchors else None
         if anchor is not None and anchor != site.line:
             index.by_line[anchor].append(site)

@@ -8,11 +8,12 @@ test in another file) and at the suspicious lines with the values they had.
 from __future__ import annotations
 
 from lsprotocol import types
+from pygls.uris import from_fs_path
+from pygls.workspace import TextDocument
+
 from mgdebug.analysis.model import SyntaxProblem
 from mgdebug.debugger.report import FailureEvidence, Suspect
 from mgdebug.debugger.results import BlockSnapshot
-from pygls.uris import from_fs_path
-from pygls.workspace import TextDocument
 
 from .documents import FunctionState, Snapshot
 

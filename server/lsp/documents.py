@@ -133,7 +133,7 @@ class FunctionFix:
 
     @property
     def title(self) -> str:
-        change = self.summary.split(";")[0]  # the engine may append its own pass count
+        change = self.summary
         return f"mgdebug: {change} (passes {self.passed}/{self.total} expectations)"
 
 

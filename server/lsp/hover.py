@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 from lsprotocol import types
-from mgdebug.debugger.results import BlockSnapshot
 from pygls.workspace import TextDocument
+
+from mgdebug.debugger.results import BlockSnapshot
 
 from .documents import FunctionState, Snapshot
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
+from pygls.workspace import TextDocument
+
 from mgdebug.analysis.model import SyntaxProblem
 from mgdebug.debugger.options import DebugOptions
-from mgdebug.debugger.report import Report
-from pygls.workspace import TextDocument
 
 from . import diagnostics
 from .documents import (
@@ -165,20 +165,6 @@ def _merge(
     return replace(merged, functions=functions, messages=fresh.messages)
 
 
-def _combine(reports: list[Report], path: str) -> Report:
-    """Narrow runs, one per function, as one report."""
-    combined = Report(path=path)
-    for report in reports:
-        combined.functions += report.functions
-        combined.suspects += report.suspects
-        combined.fixes += report.fixes
-        combined.results += report.results
-        combined.messages += report.messages
-        combined.seconds += report.seconds
-    combined.suspects.sort(key=lambda s: -s.score)
-    return combined
-
-
 async def debug_document(
     ls: MgdebugServer,
     uri: str,
@@ -201,22 +187,8 @@ async def debug_document(
 
     def work(cancel: threading.Event, progress: ProgressCallback) -> Snapshot:
         engine = ls.runs.engine  # the first use imports it: on this thread, not the loop
-        if rerun is None:
-            report = engine(source, path, options, cancel=cancel, progress=progress)
-        else:
-            report = _combine(
-                [
-                    engine(
-                        source,
-                        path,
-                        replace(options, function=name),
-                        cancel=cancel,
-                        progress=progress,
-                    )
-                    for name in sorted(rerun)
-                ],
-                path,
-            )
+        narrowed = options if rerun is None else replace(options, functions=sorted(rerun))
+        report = engine(source, path, narrowed, cancel=cancel, progress=progress)
         return ingest(report, source)
 
     what = "whole file" if rerun is None else ", ".join(sorted(rerun))

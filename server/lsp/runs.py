@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
 from lsprotocol import types
+
 from mgdebug.debugger.report import Report
 
 if TYPE_CHECKING:

@@ -45,7 +45,7 @@ class MgdebugServer(LanguageServer):
         self.settings = Settings()
         self.states: dict[str, DocumentState] = {}
         self.runs = Runs(self)
-        self._setting_problems: list[str] = []
+        self.setting_problems: list[str] = []
         self._notices: set[str] = set()
 
     def notice_once(self, message: str) -> None:
@@ -101,13 +101,13 @@ def _schedule(ls: MgdebugServer, uri: str, delay: float, *, debug: bool) -> None
 @SERVER.feature(types.INITIALIZE)
 def initialize(ls: MgdebugServer, params: types.InitializeParams) -> None:
     """Read settings from `initializationOptions` ({"settings", "workspaceTrusted"})."""
-    ls.settings, ls._setting_problems = parse_initialization_options(params.initialization_options)
+    ls.settings, ls.setting_problems = parse_initialization_options(params.initialization_options)
 
 
 @SERVER.feature(types.INITIALIZED)
 def initialized(ls: MgdebugServer, params: types.InitializedParams) -> None:
     """Report bad settings and, if code may not run, why."""
-    ls.report_settings_problems(ls._setting_problems)
+    ls.report_settings_problems(ls.setting_problems)
     if ls.settings.enable and not ls.settings.may_run_code:
         ls.notice_once(ls.settings.not_running_reason)
 

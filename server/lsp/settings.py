@@ -17,7 +17,7 @@ and costs milliseconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
 RunMode = Literal["onSave", "onOpen", "onType"]
@@ -119,6 +119,3 @@ def parse_initialization_options(options: Any) -> tuple[Settings, list[str]]:
 
 def problems_message(problems: list[str]) -> str:
     return "mgdebug: ignored bad settings, using defaults for them: " + "; ".join(problems)
-
-
-SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "workspaceTrusted")

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from mgdebug.server.source_file import InputError, read_source, write_fix
 
 from .conftest import folder_digest, run_mgdebug

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lsp.test_features import BUGGY, FIXED
+from tests.lsp.samples import BUGGY, FIXED
 
 NVIM = shutil.which("nvim")
 SCRIPT = Path(__file__).with_name("neovim_fix.lua")
@@ -32,7 +32,8 @@ def test_neovim_applies_the_quick_fix(tmp_path: Path) -> None:
     path = tmp_path / "sorting.py"
     path.write_text(BUGGY)
     command = [sys.executable, "-m", "mgdebug.server", "lsp"]
-    setup = f"lua _G.MGDEBUG_FILE={json.dumps(str(path))}; _G.MGDEBUG_CMD={json.dumps(command)}"
+    lua_command = "{" + ", ".join(json.dumps(part) for part in command) + "}"
+    setup = f"lua _G.MGDEBUG_FILE={json.dumps(str(path))}; _G.MGDEBUG_CMD={lua_command}"
     env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [
@@ -49,6 +50,7 @@ def test_neovim_applies_the_quick_fix(tmp_path: Path) -> None:
             "-c",
             f"luafile {SCRIPT}",
         ],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=300,

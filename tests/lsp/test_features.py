@@ -14,22 +14,8 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from .conftest import open_file, replace_text, wait_for_diagnostics
+from .samples import BUGGY, FIXED
 
-BUGGY = '''def is_sorted(xs):
-    """
-    >>> is_sorted([1, 2, 2, 3])
-    True
-    >>> is_sorted([3, 1])
-    False
-    >>> is_sorted([])
-    True
-    """
-    for i in range(len(xs) - 1):
-        if xs[i] >= xs[i + 1]:
-            return False
-    return True
-'''
-FIXED = BUGGY.replace(">=", ">")
 BUG_LINE = 10  # 0-based: `if xs[i] >= xs[i + 1]:`
 RUN_TIMEOUT = 180.0  # the engine runs each expectation in a sandbox process
 

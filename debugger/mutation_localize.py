@@ -1,0 +1,110 @@
+"""Mutation-based localization (Metallaxis-FL): which line's edits change the failing runs.
+
+Spectrum scores tie whenever every expectation runs the same lines, which is
+the common case for a small function. Mutating a line and rerunning tells the
+lines apart: a mutant of the faulty line tends to change the outcome of the
+failing expectations (it touches the wrong value), while mutants of correct
+lines tend to break the passing ones. For each mutant m:
+
+    score(m) = failed_changed(m) / sqrt(total_failed * (failed_changed(m) + passed_broken(m)))
+
+where failed_changed counts failing expectations whose outcome (status or
+actual value) changed, and passed_broken the passing ones that now fail. A
+line scores the best of its mutants (Papadakis & Le Traon, 2015).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from mgdebug.analysis.model import Expectation, ModuleInfo
+
+from .repair.candidates import Candidate, CandidateContext, generate_candidates
+from .results import ExpectationResult
+from .sandbox import Sandbox
+
+MUTANTS_PER_LINE = 10
+
+
+@dataclass
+class MutationEvidence:
+    scores: dict[int, float]  # line -> best mutant score
+    mutants: int
+    seconds: float
+
+
+def _outcome(result: ExpectationResult) -> tuple[str, str | None]:
+    return result.status, result.actual
+
+
+def mutant_score(
+    baseline: dict[str, ExpectationResult], results: Iterable[ExpectationResult]
+) -> float:
+    total_failed = sum(1 for r in baseline.values() if not r.passed)
+    failed_changed = passed_broken = 0
+    for result in results:
+        before = baseline.get(result.expectation_id)
+        if before is None:
+            continue
+        if not before.passed and _outcome(result) != _outcome(before):
+            failed_changed += 1
+        elif before.passed and not result.passed:
+            passed_broken += 1
+    if not failed_changed or not total_failed:
+        return 0.0
+    return failed_changed / math.sqrt(total_failed * (failed_changed + passed_broken))
+
+
+def _mutants(
+    source: str, module: ModuleInfo, lines: Sequence[int], context: CandidateContext
+) -> list[Candidate]:
+    chosen: list[Candidate] = []
+    for line in lines:
+        taken = 0
+        for cand in generate_candidates(source, module, [(line, 1.0)], context):
+            if cand.line != line:
+                continue
+            chosen.append(cand)
+            taken += 1
+            if taken >= MUTANTS_PER_LINE:
+                break
+    return chosen
+
+
+def mutation_scores(
+    sandbox: Sandbox,
+    source: str,
+    module: ModuleInfo,
+    expectations: Sequence[Expectation],
+    baseline: Sequence[ExpectationResult],
+    lines: Sequence[int],
+    context: CandidateContext,
+    *,
+    seconds: float,
+    wall_each: float,
+    cancel: threading.Event | None = None,
+) -> MutationEvidence:
+    """Metallaxis scores for `lines`, within `seconds`; lines not reached score 0."""
+    started = time.monotonic()
+    by_id = {r.expectation_id: r for r in baseline}
+    mutants = _mutants(source, module, lines, context)
+    scores: dict[int, float] = {}
+    done = 0
+    stream = sandbox.run_candidates(
+        [m.source for m in mutants], expectations, wall_seconds_each=wall_each,
+        stop_at_first_failure=False,
+    )
+    try:
+        for index, results in stream:
+            done += 1
+            line = mutants[index].line
+            scores[line] = max(scores.get(line, 0.0), mutant_score(by_id, results))
+            if time.monotonic() - started > seconds or (cancel is not None and cancel.is_set()):
+                break
+    finally:
+        stream.close()
+    return MutationEvidence(scores, done, time.monotonic() - started)
