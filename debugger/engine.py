@@ -14,10 +14,11 @@ from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation, ModuleInfo
 
 from .localize import Localization, function_reports, localize
+from .mutation_localize import mutation_scores
 from .options import DebugOptions
 from .repair.hints import candidate_context
-from .repair.search import search_fixes
-from .report import Report
+from .repair.search import candidate_wall_seconds, search_fixes
+from .report import Report, Suspect
 from .results import CallRecord, ExpectationResult
 from .sandbox import Job, Sandbox, TraceSpec
 
@@ -108,6 +109,22 @@ def debug_source(
         report.functions = list(reports.values())
         _check(cancel)
         loc = localize(module, chosen, results, reports)
+        if options.mutation_seconds > 0 and loc.executed_lines():
+            if progress:
+                progress("ranking lines by mutation", 10)
+            evidence = mutation_scores(
+                sandbox,
+                source,
+                module,
+                chosen,
+                results,
+                loc.executed_lines(),
+                candidate_context(chosen, results),
+                seconds=options.mutation_seconds,
+                wall_each=candidate_wall_seconds(results),
+                cancel=cancel,
+            )
+            loc.rerank(evidence.scores)
         report.suspects = loc.suspects
         report.failing_calls = _failing_calls(results)
         if not any(not r.passed for r in results):
@@ -168,26 +185,22 @@ def _repair(
     report.search = outcome.stats
     if outcome.stats.message:
         report.messages.append(outcome.stats.message)
-    _apply_mutation_evidence(report, outcome.mutation_evidence)
+    _promote_fixed_lines(report)
 
 
-def _apply_mutation_evidence(report: Report, evidence: dict[int, float]) -> None:
-    """Raise suspects where an edit made failing expectations pass (see repair.search)."""
-    if not evidence:
+def _promote_fixed_lines(report: Report) -> None:
+    """A line with a checked fix is the strongest evidence there is: rank it first."""
+    fix_lines = [f.line for f in report.fixes]
+    if not fix_lines:
         return
-    fix_lines = {f.line for f in report.fixes}
 
-    def key(index_suspect: tuple[int, object]) -> tuple[bool, float, int]:
-        index, suspect = index_suspect
-        line = getattr(suspect, "line", 0)
-        return (line in fix_lines, evidence.get(line, 0.0), -index)
+    def key(suspect: Suspect) -> int:
+        return fix_lines.index(suspect.line) if suspect.line in fix_lines else len(fix_lines)
 
-    ranked = sorted(enumerate(report.suspects), key=key, reverse=True)
-    for _, suspect in ranked:
-        share = evidence.get(suspect.line)
-        if share:
-            suspect.reason += f"; an edit here makes {share:.0%} of the failing runs pass"
-    report.suspects = [s for _, s in ranked]
+    report.suspects.sort(key=key)
+    for suspect in report.suspects:
+        if suspect.line in fix_lines:
+            suspect.reason += "; a checked fix changes this line"
 
 
 def _failing_calls(results: Sequence[ExpectationResult]) -> list[CallRecord]:

@@ -13,6 +13,8 @@ test runs in a scratch copy of the user's folder, which is made on first use.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import math
 import os
 import pwd
 import select
@@ -24,7 +26,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mgdebug.analysis.model import Expectation
@@ -46,6 +48,7 @@ _WORKER_MODULE = "mgdebug.debugger.sandbox_worker"
 _GRACE_SECONDS = (
     30.0  # beyond a job's wall time (pytest warm-up included) before a worker is presumed hung
 )
+_CHUNK_MAX = 64  # candidates per grandchild: bounds what a crash costs and what can leak
 
 
 @dataclass
@@ -57,8 +60,17 @@ class Job:
     wall_seconds: float | None = None  # the whole job; default from Limits
 
 
+@dataclass
+class _Batch:
+    """An order in flight: its sources are the callers' jobs or candidates at `indices`."""
+
+    indices: list[int]
+    order: Order
+    reported: int = 0  # sources answered so far (the worker answers them in order)
+
+
 class _Worker:
-    """One fork server process and the job it is running, if any."""
+    """One fork server process and the batch it is running, if any."""
 
     def __init__(self, env: dict[str, str], cwd: str) -> None:
         self.process = subprocess.Popen(
@@ -73,24 +85,22 @@ class _Worker:
         self.to_fd = self.process.stdin.fileno()
         self.from_fd = self.process.stdout.fileno()
         self.ready = False
-        self.job: tuple[int, Order] | None = None  # (job index, order) in flight
+        self.batch: _Batch | None = None  # in flight
         self.deadline = 0.0
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
-    def submit(self, index: int, order: Order) -> None:
-        send(self.to_fd, order)
-        self.job = (index, order)
-        self.deadline = (
-            time.monotonic()
-            + order.wall_seconds
-            + _GRACE_SECONDS
-            + (
-                0 if self.ready else 30.0  # the first job also waits for the worker's imports
-            )
-        )
+    def submit(self, batch: _Batch) -> None:
+        send(self.to_fd, batch.order)
+        self.batch = batch
+        self.extend(30.0 if not self.ready else 0.0)  # the first also waits for the imports
+
+    def extend(self, extra: float = 0.0) -> None:
+        """Expect the next answer within a source's wall time (and grace)."""
+        assert self.batch is not None
+        self.deadline = time.monotonic() + self.batch.order.wall_seconds + _GRACE_SECONDS + extra
 
     def receive(self) -> Any:
         message = receive(self.from_fd)
@@ -268,33 +278,75 @@ class Sandbox:
         return []
 
     def run_many(self, jobs: Sequence[Job]) -> Generator[tuple[int, list[ExpectationResult]]]:
-        """Run jobs in parallel over the workers; yield (job index, results) as they finish."""
+        """Run jobs in parallel over the workers; yield (job index, results) as they finish.
+
+        Each job runs in a grandchild of its own.
+        """
+        return self._stream(_Batch([i], self._order(i, job)) for i, job in enumerate(jobs))
+
+    def run_candidates(
+        self,
+        sources: Sequence[str],
+        expectations: Sequence[Expectation],
+        *,
+        wall_seconds_each: float,
+        stop_at_first_failure: bool = True,
+    ) -> Generator[tuple[int, list[ExpectationResult]]]:
+        """Run many versions of the module against the same expectations, untraced.
+
+        Yields (index in `sources`, results) as each finishes, like run_many
+        with one job per source, but a chunk of sources shares one forked
+        grandchild, each source in a fresh module object, which is several
+        times faster for the fix search. What one candidate can leave to the
+        next is listed in sandbox_worker._ModuleRegistry. A source that loops
+        is stopped after `wall_seconds_each` and reported "timeout"; one that
+        kills its grandchild is reported "crash" and the chunk goes on in a
+        new one.
+        """
+        size = self._chunk_size(len(sources))
+
+        def batches() -> Iterator[_Batch]:
+            for start in range(0, len(sources), size):
+                chunk = list(sources[start : start + size])
+                job = Job(chunk[0], expectations, None, stop_at_first_failure, wall_seconds_each)
+                order = replace(self._order(start, job), candidates=chunk)
+                yield _Batch(list(range(start, start + len(chunk))), order)
+
+        return self._stream(batches())
+
+    def _chunk_size(self, count: int) -> int:
+        """Sources per grandchild: all workers busy until the end, few forks, short tails."""
+        return max(1, min(_CHUNK_MAX, math.ceil(count / self.worker_count)))
+
+    def _stream(self, batches: Iterator[_Batch]) -> Generator[tuple[int, list[ExpectationResult]]]:
         with self._lock:
             self._start_workers()
-            pending = deque(enumerate(jobs))
+            pending = deque[_Batch]()
             retried: set[int] = set()
             try:
-                while pending or any(w.job for w in self._workers):
+                while True:
                     for worker in self._workers:
-                        if worker.job is None and pending:
-                            index, job = pending.popleft()
-                            self._submit(worker, index, self._order(index, job), retried)
-                    yield from self._collect(retried, pending)
+                        if worker.batch is None:
+                            if not pending:
+                                pending.extend(itertools.islice(batches, 1))
+                            if pending:
+                                self._submit(worker, pending.popleft(), retried)
+                    if not any(w.batch for w in self._workers):
+                        return
+                    yield from self._collect(retried)
             finally:
                 self._abandon()
 
-    def _submit(self, worker: _Worker, index: int, order: Order, retried: set[int]) -> None:
+    def _submit(self, worker: _Worker, batch: _Batch, retried: set[int]) -> None:
         try:
-            worker.submit(index, order)
+            worker.submit(batch)
         except OSError:  # the worker died while idle: start another, once
             fresh = self._replace(worker)
-            retried.add(index)
-            fresh.submit(index, order)
+            retried.update(batch.indices)
+            fresh.submit(batch)
 
-    def _collect(
-        self, retried: set[int], pending: deque[tuple[int, Job]]
-    ) -> Iterator[tuple[int, list[ExpectationResult]]]:
-        busy = {w.from_fd: w for w in self._workers if w.job is not None}
+    def _collect(self, retried: set[int]) -> Iterator[tuple[int, list[ExpectationResult]]]:
+        busy = {w.from_fd: w for w in self._workers if w.batch is not None}
         timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
         ready, _, _ = select.select(list(busy), [], [], timeout)
         for fd in ready:
@@ -304,13 +356,17 @@ class Sandbox:
             except (ChannelClosed, OSError):
                 yield from self._worker_lost(worker, retried, "the sandbox worker died")
                 continue
-            if message is None or worker.job is None:
+            batch = worker.batch
+            if message is None or batch is None:
                 continue
-            index, _ = worker.job
-            worker.job = None
-            yield index, message[2]
+            batch.reported += 1
+            if batch.reported == len(batch.indices):
+                worker.batch = None
+            else:
+                worker.extend()
+            yield batch.indices[message[2]], message[3]
         for worker in busy.values():
-            if worker.job is not None and time.monotonic() > worker.deadline:
+            if worker.batch is not None and time.monotonic() > worker.deadline:
                 yield from self._worker_lost(
                     worker, retried, "the sandbox worker stopped answering"
                 )
@@ -318,31 +374,46 @@ class Sandbox:
     def _worker_lost(
         self, worker: _Worker, retried: set[int], reason: str
     ) -> Iterator[tuple[int, list[ExpectationResult]]]:
-        """Restart a dead or hung worker; retry its job once, then report a crash."""
-        assert worker.job is not None
-        index, order = worker.job
+        """Restart a dead or hung worker; retry its unanswered sources once, then report a crash.
+
+        The source it was running when it went is the first unanswered one.
+        """
+        batch = worker.batch
+        assert batch is not None
         fresh = self._replace(worker)
-        if index not in retried:
-            retried.add(index)
-            fresh.submit(index, order)
+        indices = batch.indices[batch.reported :]
+        sources = list(batch.order.sources())[batch.reported :]
+        if indices[0] in retried:
+            crash = [
+                ExpectationResult(e.id, "crash", message=reason) for e in batch.order.expectations
+            ]
+            yield indices[0], crash
+            indices, sources = indices[1:], sources[1:]
+        if not indices:
             return
-        yield (
-            index,
-            [ExpectationResult(exp.id, "crash", message=reason) for exp in order.expectations],
+        retried.update(indices)
+        order = replace(
+            batch.order,
+            source=sources[0],
+            candidates=sources if batch.order.candidates else (),
         )
+        fresh.submit(_Batch(indices, order))
 
     def _abandon(self) -> None:
-        """The caller stopped early: cancel jobs still running, drain their answers."""
+        """The caller stopped early: cancel what is still running, drain the answers."""
         for worker in list(self._workers):
-            if worker.job is None:
+            if worker.batch is None:
                 continue
             try:
                 send(worker.to_fd, "cancel")
-                while worker.job is not None:
+                while worker.batch is not None:
                     ready, _, _ = select.select([worker.from_fd], [], [], 5.0)
                     if not ready:
                         raise ChannelClosed
+                    batch = worker.batch
                     if worker.receive() is not None:
-                        worker.job = None
+                        batch.reported += 1
+                        if batch.reported == len(batch.indices):
+                            worker.batch = None
             except (ChannelClosed, OSError):
                 self._replace(worker)

@@ -146,7 +146,7 @@ def confine(order: Order, result_fd: int) -> None:
     _set_limit(resource.RLIMIT_NPROC, limits.max_processes + _THREADS)
 
     if any(e.kind == "pytest" for e in order.expectations):
-        _write_module_file(order)
+        write_module_file(order)
     os.chdir(order.scratch_root)
     sys.path.insert(0, order.scratch_root)
     sys.dont_write_bytecode = True
@@ -163,7 +163,7 @@ def confine(order: Order, result_fd: int) -> None:
     )
 
 
-def _write_module_file(order: Order) -> None:
+def write_module_file(order: Order) -> None:
     """pytest and tools that read the file from disk must see job.source too."""
     try:
         with open(order.module_file, encoding="utf-8") as f:

@@ -1,9 +1,11 @@
 """What the sandbox processes say to each other, and how it is framed on a pipe.
 
 Parent -> worker: an `Order` (run this job) or a control word ("cancel").
-Worker -> parent: ("ready",) once, then ("results", job_id, [ExpectationResult]).
-Grandchild -> worker: ("result", index, ExpectationResult) per expectation,
-then ("done",), or ("fatal", text) if the sandbox itself failed.
+Worker -> parent: ("ready",) once, then per source of the order, as soon as
+it is complete, ("results", job_id, source_index, [ExpectationResult]).
+Grandchild -> worker: ("result", source_index, index, ExpectationResult) per
+expectation, ("end", source_index) per source, then ("done",); or
+("fatal", text) if the sandbox itself failed.
 
 Frames are a 4-byte big-endian length and a pickle, written with raw
 `os.write` on file descriptors so `select` sees exactly what was sent.
@@ -48,10 +50,17 @@ class Order:
     expectations: Sequence[Expectation]
     trace: TraceSpec | None
     stop_at_first_failure: bool
-    wall_seconds: float
+    wall_seconds: float  # per source
     limits: Limits
     test_files: dict[str, str] = field(default_factory=dict)  # user path -> scratch path
     run_as: tuple[int, int] | None = None  # (uid, gid) to drop to, when started as root
+    # A batch: these module sources, one after another, each against all the
+    # expectations with `wall_seconds` of its own (Sandbox.run_candidates).
+    # Empty: the order is `source` alone.
+    candidates: Sequence[str] = ()
+
+    def sources(self) -> Sequence[str]:
+        return self.candidates or (self.source,)
 
 
 class ChannelClosed(Exception):

@@ -1,10 +1,11 @@
 """The sandbox's fork server: `python -m mgdebug.debugger.sandbox_worker`.
 
 A long-lived process that has already imported what is expensive (pytest, the
-tracer) and forks one confined grandchild per job, so a job costs a fork, not
-an interpreter start. It reads `Order`s from the parent on its stdin pipe,
-supervises the grandchild (wall clock, crash, cancellation) and answers with
-one result per expectation on its stdout pipe.
+tracer) and forks one confined grandchild per order, so a job costs a fork, not
+an interpreter start; a batch of candidate sources shares one grandchild. It
+reads `Order`s from the parent on its stdin pipe, supervises the grandchild
+(wall clock, crash, cancellation) and answers with the results of each source
+on its stdout pipe as soon as they are complete.
 
 The worker never runs user code itself: a grandchild that dies takes nothing
 with it, and the worker reports how it died.
@@ -13,19 +14,28 @@ with it, and the worker reports how it died.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
+import resource
 import select
 import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
+
+from mgdebug.analysis.model import Expectation
 
 from .results import ExpectationResult, RunStatus
 from .sandbox_protocol import ChannelClosed, Order, receive, send
 
 _EXIT_FATAL = 70  # the grandchild's own machinery failed (sandbox bug)
+# Past a source's soft deadline (sandbox_timer.py), before the grandchild is
+# killed: time to stop the tracer and send what it saw.
+_BACKSTOP_SECONDS = 1.0
 
 
 def _preload() -> None:
@@ -98,17 +108,32 @@ def _signal_message(sig: int) -> str:
     return f"killed by signal {name}" + (f" ({reason})" if reason else "")
 
 
-class _Child:
-    """One forked grandchild running `order.expectations[start:]`."""
+def run_plan(expectations: Sequence[Expectation]) -> list[int]:
+    """The order a grandchild runs expectations in: as given, but the pytest ones together.
 
-    def __init__(self, order: Order, start: int) -> None:
+    They share one pytest session (execution.py), placed where the first of
+    them is, so that failing-first orderings keep most of their effect. The
+    worker needs the same order to know which expectation a dead grandchild
+    was running.
+    """
+    tests = [i for i, exp in enumerate(expectations) if exp.kind == "pytest"]
+    if not tests:
+        return list(range(len(expectations)))
+    others = [i for i, exp in enumerate(expectations) if exp.kind != "pytest"]
+    return [i for i in others if i < tests[0]] + tests + [i for i in others if i > tests[0]]
+
+
+class _Child:
+    """One forked grandchild running the order's sources from `first` on."""
+
+    def __init__(self, order: Order, first: int, todo: list[int], deadline: float) -> None:
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the grandchild: never returns
             code = 0
             try:
                 os.close(read_fd)
-                _grandchild(order, start, write_fd)
+                _grandchild(order, first, todo, deadline, write_fd)
             except BaseException:  # noqa: BLE001
                 code = _EXIT_FATAL
                 with contextlib.suppress(BaseException):
@@ -121,6 +146,7 @@ class _Child:
         self.fd = read_fd
         self.done = False
         self.fatal: str | None = None
+        self.progressed = False  # sent at least one result
 
     def kill(self) -> None:
         for kill in (os.killpg, os.kill):
@@ -133,21 +159,104 @@ class _Child:
         return status
 
 
-def _grandchild(order: Order, start: int, fd: int) -> None:
+class _ModuleRegistry:
+    """sys.modules as it was before the first candidate, restored after each one.
+
+    Each candidate gets a fresh module object and namespace (execution.Module);
+    modules that import it (the user's helpers, test files, conftest) are
+    forgotten so that they import the next candidate, not this one. What one
+    candidate can still leave to the next, being the same process: changes to
+    modules that stay loaded (the standard library and installed packages,
+    their caches and globals), to builtins, the cwd, the environment, signal
+    handlers other than SIGALRM, threads it started, open files, and memory it
+    holds in any of those. The candidates are small edits of one program, so
+    this is rare; a run that does such things still gets its own grandchild
+    per job through Sandbox.run_many.
+    """
+
+    def __init__(self, scratch_root: str) -> None:
+        self.saved = dict(sys.modules)
+        self.root = scratch_root + os.sep
+
+    def restore(self) -> None:
+        for name in set(sys.modules) - self.saved.keys():
+            path = getattr(sys.modules[name], "__file__", None) or ""
+            if isinstance(path, str) and path.startswith(self.root):
+                del sys.modules[name]
+        for name, module in self.saved.items():
+            if sys.modules.get(name) is not module:
+                sys.modules[name] = module
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _grandchild(order: Order, first: int, todo: list[int], deadline: float, fd: int) -> None:
     from .execution import run_expectations
-    from .sandbox_child import confine
+    from .sandbox_child import confine, write_module_file
 
     gc.enable()  # the code under test may make cycles; imports stay frozen
     confine(order, fd)
-    for index, result in run_expectations(order, start):
-        send(fd, ("result", index, result))
+    sources = order.sources()
+    plan = run_plan(order.expectations)
+    needs_file = any(e.kind == "pytest" for e in order.expectations)
+    registry = _ModuleRegistry(order.scratch_root)
+    for k in range(first, len(sources)):
+        if k > first:
+            # The CPU limit is per process: a fresh grandchild carries on
+            # before a long chunk of candidates would add up to it.
+            if _cpu_seconds() > order.limits.cpu_seconds / 2:
+                break
+            registry.restore()
+            todo, deadline = plan, time.monotonic() + order.wall_seconds
+        job = replace(order, source=sources[k], candidates=()) if order.candidates else order
+        if needs_file:
+            write_module_file(job)
+        run_expectations(job, todo, deadline, functools.partial(_send_result, fd, k))
+        send(fd, ("end", k))
     send(fd, ("done",))
+
+
+def _send_result(fd: int, source: int, index: int, result: ExpectationResult) -> None:
+    send(fd, ("result", source, index, result))
 
 
 def _death_message(status: int) -> str:
     if os.WIFSIGNALED(status):
         return _signal_message(os.WTERMSIG(status))
     return f"the code ended the process with os._exit({os.WEXITSTATUS(status)})"
+
+
+class _Progress:
+    """Where an order stands: the source being run, its results so far, its deadline."""
+
+    def __init__(self, order: Order, reply: Callable[[Any], None]) -> None:
+        self.order = order
+        self.reply = reply
+        self.plan = run_plan(order.expectations)
+        self.count = len(order.sources())
+        self.source = 0
+        self.results: dict[int, ExpectationResult] = {}
+        self.deadline = time.monotonic() + order.wall_seconds  # the soft one, of this source
+
+    def todo(self) -> list[int]:
+        return [i for i in self.plan if i not in self.results]
+
+    def finish(self, closing: tuple[RunStatus, str] | None = None) -> None:
+        """Report the current source to the parent and move on to the next."""
+        out: list[ExpectationResult] = []
+        for index, exp in enumerate(self.order.expectations):
+            if index in self.results:
+                out.append(self.results[index])
+            elif closing is not None:  # timed out or cancelled: also what never ran
+                out.append(ExpectationResult(exp.id, closing[0], message=closing[1]))
+            # else skipped after a failure (stop_at_first_failure)
+        self.reply(("results", self.order.job_id, self.source, out))
+        self.source += 1
+        self.results = {}
+        self.deadline = time.monotonic() + self.order.wall_seconds
 
 
 class Worker:
@@ -163,57 +272,56 @@ class Worker:
                 message = receive(self.control_in)
             except ChannelClosed:
                 return
-            if isinstance(message, Order):
-                results = self.run(message)
-                if results is None:
-                    return  # the parent went away
-                send(self.control_out, ("results", message.job_id, results))
+            if isinstance(message, Order) and not self.run(message):
+                return  # the parent went away
 
-    def run(self, order: Order) -> list[ExpectationResult] | None:
-        """Results of the order, in its expectations' order; None if the parent left."""
+    def reply(self, message: Any) -> None:
+        send(self.control_out, message)
+
+    def run(self, order: Order) -> bool:
+        """Run the order, replying per source as soon as it is complete; False if the parent left.
+
+        A grandchild that dies (a crash, or killed past its deadline) costs
+        the expectation it was running; a fresh one carries on with the rest.
+        """
         if not self.pytest_loaded and any(e.kind == "pytest" for e in order.expectations):
             _preload_pytest()
             self.pytest_loaded = True
-        deadline = time.monotonic() + order.wall_seconds
-        results: dict[int, ExpectationResult] = {}
-        total = len(order.expectations)
-        start = 0
-        closing: tuple[RunStatus, str] | None = None
-        while start < total and closing is None:
-            child = _Child(order, start)
-            outcome = self._supervise(child, order, results, deadline)
-            if outcome == "parent-gone":
+        progress = _Progress(order, self.reply)
+        while progress.source < progress.count:
+            child = _Child(order, progress.source, progress.todo(), progress.deadline)
+            outcome = self._supervise(child, progress)
+            if outcome != "ended":
                 child.kill()
-                child.reap()
-                return None
-            if outcome in ("timeout", "cancelled"):
-                child.kill()
-                child.reap()
-                closing = (
-                    ("timeout", f"timed out after {order.wall_seconds:g} s (wall clock)")
-                    if outcome == "timeout"
-                    else ("crash", "cancelled")
-                )
-                break
             status = child.reap()
-            unfinished = next((i for i in range(start, total) if i not in results), total)
-            if child.done or unfinished == total:
+            if outcome == "parent-gone":
+                return False
+            if outcome == "cancelled":
+                while progress.source < progress.count:
+                    progress.finish(("crash", "cancelled"))
                 break
-            if child.fatal is not None:
-                closing = ("crash", "sandbox internal error: " + child.fatal)
-                break
-            exp = order.expectations[unfinished]
-            results[unfinished] = ExpectationResult(exp.id, "crash", message=_death_message(status))
-            if order.stop_at_first_failure:
-                break
-            start = unfinished + 1  # a fresh grandchild carries on with the rest
-        return self._complete(order, results, closing)
+            if outcome == "timeout":
+                progress.finish(
+                    ("timeout", f"timed out after {order.wall_seconds:g} s (wall clock)")
+                )
+            elif progress.source == progress.count or (child.done and child.progressed):
+                continue  # all done, or a clean end between candidates
+            elif child.fatal is not None or child.done:
+                progress.finish(
+                    ("crash", "sandbox internal error: " + (child.fatal or "no result"))
+                )
+            else:
+                todo = progress.todo()
+                exp = order.expectations[todo[0]]
+                message = _death_message(status)
+                progress.results[todo[0]] = ExpectationResult(exp.id, "crash", message=message)
+                if order.stop_at_first_failure or len(todo) == 1:
+                    progress.finish()
+        return True
 
-    def _supervise(
-        self, child: _Child, order: Order, results: dict[int, ExpectationResult], deadline: float
-    ) -> str:
+    def _supervise(self, child: _Child, progress: _Progress) -> str:
         while True:
-            remaining = deadline - time.monotonic()
+            remaining = progress.deadline + _BACKSTOP_SECONDS - time.monotonic()
             if remaining <= 0:
                 return "timeout"
             ready, _, _ = select.select([child.fd, self.control_in], [], [], remaining)
@@ -230,27 +338,16 @@ class Worker:
                 except ChannelClosed:
                     return "ended"
                 if message[0] == "result":
-                    results[message[1]] = message[2]
+                    progress.results[message[2]] = message[3]
+                    child.progressed = True
+                elif message[0] == "end":
+                    progress.finish()
+                    child.progressed = True
                 elif message[0] == "done":
                     child.done = True
                     return "ended"
                 elif message[0] == "fatal":
                     child.fatal = message[1]
-
-    @staticmethod
-    def _complete(
-        order: Order, results: dict[int, ExpectationResult], closing: tuple[RunStatus, str] | None
-    ) -> list[ExpectationResult]:
-        """Fill in what never ran: timed out, cancelled, or skipped after a failure."""
-        out: list[ExpectationResult] = []
-        for index, exp in enumerate(order.expectations):
-            if index in results:
-                out.append(results[index])
-            elif closing is not None:
-                out.append(ExpectationResult(exp.id, closing[0], message=closing[1]))
-            elif order.stop_at_first_failure:
-                break
-        return out
 
 
 def main() -> None:

@@ -1,319 +1,413 @@
 """Per-expectation tracer: calls, block-boundary snapshots and lines of one module.
 
-Runs inside the sandbox grandchild, around one expectation. It is built on
-`sys.settrace` (Python 3.11; on 3.12+ `sys.monitoring` would let us disable
-events per location and cut the cost of line events, not done yet).
-
-Cost model: every line of module code fires a line event, so the line handler
-of a traced function does the least it can in the common case (the line is in
-the same block as the previous one): one list lookup and one comparison. Code
-outside the module's file gets no local trace function at all, and module
-functions that are not in the TraceSpec only record their lines, and stop
-being traced once all their lines have been seen.
+Runs inside the sandbox grandchild. The module is compiled rewritten by
+instrument.py, and the rewritten code calls the helpers here; a fresh `_Run`
+(the helpers and what they record) is installed in the module's globals for
+each expectation. Untraced runs never see any of this.
 
 Memory stays bounded on long loops and deep recursion: per function and per
 (function, block) the first `KEEP` records are kept, then a ring of the last
-`KEEP`; the rest are counted as dropped. Immutable scalars are kept raw and
-rendered once at the end; anything else is rendered when captured, because it
-may change later.
+`KEEP`; the rest are counted as dropped. The rewritten code handles the first
+`KEEP` snapshots of each block in each call through `_Run.snap`, then writes
+raw value tuples into a per-call ring without calling anything. Immutable
+values are kept raw and rendered at the end; small lists, sets and dicts of
+scalars are copied, anything else is rendered when captured, because it may
+change later. A per-call ring is chosen by the values its block held at its
+`KEEP`th exit: if a variable turns mutable only after that, and is changed in
+place, its last snapshots show it as it was when the call ended.
 """
 
 from __future__ import annotations
 
-import dis
+import contextlib
 import itertools
 import sys
 import types
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from .instrument import KEEP, NONE, Plan, instrument
 from .results import BlockSnapshot, CallRecord, TraceData
 from .saferepr import RAW_TYPES, describe_exception, safe_repr
 from .sandbox_protocol import TraceSpec
-
-KEEP = 10  # first and last records kept per function and per (function, block)
 
 _SKIPPED_VALUES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
 _SKIPPED_TYPES = frozenset(
     {types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType}
 )
-_GENERATOR_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
-_NO_BLOCK = -1
-_YIELD_VALUE = dis.opmap["YIELD_VALUE"]
+_IMMUTABLE: frozenset[type] = RAW_TYPES | _SKIPPED_TYPES | {str, bytes, range, type}
+_SCALARS: frozenset[type] = RAW_TYPES | {str, bytes}
+_SMALL = 20  # containers up to this size are copied rather than rendered at capture
 
-TraceFunction = Callable[[types.FrameType, str, Any], Any]
+# A call record is a list, the cheapest record to make once per call.
+_SEQ, _FID, _DEPTH, _ARGS, _RESULT, _EXC, _ACTIVE, _RUN, _RINGS, _FRAME = range(10)
+_NOTHING = object()  # no result (yet, or the call raised)
 
-
-def plain_qualname(code: types.CodeType) -> str:
-    return code.co_qualname.replace(".<locals>", "")
-
-
-@dataclass
-class _Bucket:
-    """First KEEP items, then a ring of the last KEEP, of one kind of record."""
-
-    first: list[tuple[int, Any]] = field(default_factory=list)
-    last: deque[tuple[int, Any]] = field(default_factory=lambda: deque(maxlen=KEEP))
-    count: int = 0  # items ever added
-
-    @property
-    def dropped(self) -> int:
-        return self.count - len(self.first) - len(self.last)
-
-    def add(self, seq: int, item: Any, room: bool) -> None:
-        self.count += 1
-        if room and len(self.first) < KEEP:
-            self.first.append((seq, item))
-        else:
-            self.last.append((seq, item))
-
-    def items(self) -> list[tuple[int, Any]]:
-        return self.first + list(self.last)
+# A stored snapshot: (seq, function, block, line, iteration, names, values); with
+# names None, values is a dict (read from the frame) rather than a tuple.
+Snapshot = tuple[int, int, int, int, int, Sequence[str] | None, Any]
 
 
-@dataclass
-class _CodeInfo:
-    qualname: str
-    traced: bool  # in the TraceSpec: calls and snapshots, not only lines
-    first_line: int
-    table: list[int]  # line - first_line -> block index, or _NO_BLOCK
-    lines: frozenset[int]
-    arg_names: tuple[str, ...]
-    is_generator: bool
-    blocks: int  # 1 + the largest block index
+class _Repr(str):
+    """A value rendered when it was captured."""
 
 
-def _arg_names(code: types.CodeType) -> tuple[str, ...]:
-    count = code.co_argcount + code.co_kwonlyargcount
-    count += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)  # *args, **kwargs
-    return code.co_varnames[:count]
+def _skipped(value: Any) -> bool:
+    return type(value) in _SKIPPED_TYPES or isinstance(value, _SKIPPED_VALUES)
 
 
-class Tracer:
-    """Trace one expectation at a time: `start()`, run it, `stop()` -> TraceData."""
+class _FreezingRing(list[Any]):
+    """A per-call ring for blocks holding mutable values: freezes what is written."""
 
-    def __init__(self, module_file: str, spec: TraceSpec) -> None:
-        self._file = module_file
-        self._spec = spec
-        self._limit = spec.repr_limit
-        self._infos: dict[types.CodeType, _CodeInfo | None] = {}
-        self._reset()
+    def __init__(self, freeze: Callable[[Any], Any]) -> None:
+        super().__init__([None] * KEEP)
+        self._freeze = freeze
 
-    def _reset(self) -> None:
-        self._hit: set[int] = set()
-        self._seq = itertools.count()
-        self._depth = 0
-        self._calls: dict[str, _Bucket] = {}
-        self._snaps: dict[str, list[_Bucket]] = {}  # qualname -> bucket per block
-        self._kept_calls = 0
-        self._kept_snaps = 0
-        self._suspended: dict[int, TraceFunction] = {}  # id(generator frame) -> its tracer
-        self._results: dict[int, Any] = {}  # id(CallRecord) -> captured return value
+    def __setitem__(self, index: Any, item: Any) -> None:
+        super().__setitem__(index, tuple(map(self._freeze, item)))
 
-    # -- public -------------------------------------------------------------
 
-    def start(self) -> None:
-        self._reset()
-        sys.settrace(self._on_call)
+class _Run:
+    """What one expectation's run recorded, and the helpers the rewritten code calls."""
 
-    def stop(self) -> TraceData:
-        sys.settrace(None)
-        data = TraceData(lines=sorted(self._hit))
-        calls = sorted(
-            (item for b in self._calls.values() for item in b.items()), key=lambda i: i[0]
-        )
-        data.calls = [self._render_call(record) for _, record in calls]
-        data.dropped_calls = sum(b.dropped for b in self._calls.values())
-        snaps = sorted(
-            (
-                (seq, qualname, snap)
-                for qualname, buckets in self._snaps.items()
-                for bucket in buckets
-                for seq, snap in bucket.items()
-            ),
-            key=lambda item: item[0],
-        )
-        data.snapshots = [self._render_snapshot(qualname, snap) for _, qualname, snap in snaps]
-        data.dropped_snapshots = sum(b.dropped for bs in self._snaps.values() for b in bs)
-        self._reset()
-        return data
-
-    # -- code objects -------------------------------------------------------
-
-    def _info(self, code: types.CodeType) -> _CodeInfo | None:
-        if code in self._infos:
-            return self._infos[code]
-        info = None
-        if code.co_filename == self._file:
-            info = self._build_info(code)
-        self._infos[code] = info
-        return info
-
-    def _build_info(self, code: types.CodeType) -> _CodeInfo:
-        qualname = plain_qualname(code)
-        lines = frozenset(line for _, _, line in code.co_lines() if line is not None)
-        first = min(lines, default=code.co_firstlineno)
-        table = [_NO_BLOCK] * (max(lines, default=first) - first + 1)
-        blocks = self._spec.blocks.get(qualname)
-        for block in blocks or ():
-            for line in range(
-                max(block.start_line, first), min(block.end_line, first + len(table) - 1) + 1
-            ):
-                table[line - first] = block.index
-        return _CodeInfo(
-            qualname=qualname,
-            traced=blocks is not None,
-            first_line=first,
-            table=table,
-            lines=lines,
-            arg_names=_arg_names(code),
-            is_generator=bool(code.co_flags & _GENERATOR_FLAGS),
-            blocks=1 + max((block.index for block in blocks or ()), default=0),
-        )
-
-    # -- events -------------------------------------------------------------
-
-    def _on_call(self, frame: types.FrameType, event: str, arg: Any) -> TraceFunction | None:
-        info = self._info(frame.f_code)
-        if info is None:
-            return None
-        if not info.traced:
-            if info.lines <= self._hit:
-                return None
-            return self._on_line_only
-        if info.is_generator:
-            resumed = self._suspended.pop(id(frame), None)
-            if resumed is not None:
-                self._depth += 1
-                return resumed
-        return self._start_call(frame, info)
-
-    def _on_line_only(self, frame: types.FrameType, event: str, arg: Any) -> TraceFunction:
-        if event == "line":
-            self._hit.add(frame.f_lineno)
-        return self._on_line_only
-
-    def _start_call(self, frame: types.FrameType, info: _CodeInfo) -> TraceFunction:
-        f_locals = frame.f_locals
-        record = CallRecord(
-            function=info.qualname,
-            depth=self._depth,
-            args={n: self._capture(f_locals[n]) for n in info.arg_names if n in f_locals},
-        )
-        bucket = self._calls.get(info.qualname)
-        if bucket is None:
-            bucket = self._calls[info.qualname] = _Bucket()
-        room = self._kept_calls < self._spec.max_calls
-        self._kept_calls += room
-        bucket.add(next(self._seq), record, room)
-        self._depth += 1
-
-        hit_add = self._hit.add
-        table, base = info.table, info.first_line
-        buckets = self._snaps.get(info.qualname)
-        if buckets is None:
-            buckets = self._snaps[info.qualname] = [_Bucket() for _ in range(info.blocks)]
-        iterations = [0] * info.blocks
-        seq = self._seq
-        first_snapshot = self._first_snapshot
-        freeze = self._freeze
-        all_raw = RAW_TYPES.issuperset
-        cur = _NO_BLOCK
-        last = 0
-        pending: BaseException | None = None
-
-        def snapshot(frame: types.FrameType) -> None:
-            # Inlined into one closure because long loops cross a block
-            # boundary on nearly every line.
-            bucket = buckets[cur]
-            iteration = iterations[cur]
-            iterations[cur] = iteration + 1
-            bucket.count += 1
-            values = frame.f_locals.copy()
-            if len(bucket.first) < KEEP:
-                first_snapshot(bucket, cur, last, values, iteration)
-                return
-            if not all_raw(map(type, values.values())):
-                values = freeze(values)
-            bucket.last.append((next(seq), (cur, last, values, iteration)))
-
-        def local(frame: types.FrameType, event: str, arg: Any) -> TraceFunction:
-            nonlocal cur, last, pending
-            if event == "line":
-                line = frame.f_lineno
-                hit_add(line)
-                block = table[line - base]
-                if block == cur:
-                    last = line
-                elif block != _NO_BLOCK:
-                    if cur != _NO_BLOCK:
-                        snapshot(frame)
-                    cur, last = block, line
-                pending = None
-            elif event == "exception":
-                pending = arg[1]
-            elif event == "return":
-                self._depth -= 1
-                if info.is_generator and _is_suspending(frame):
-                    self._suspended[id(frame)] = local
-                    return local
-                if cur != _NO_BLOCK:
-                    snapshot(frame)
-                if pending is not None:
-                    record.exception = describe_exception(pending, self._limit)
-                else:
-                    self._results[id(record)] = self._capture(arg)
-            return local
-
-        return local
-
-    def _first_snapshot(
-        self, bucket: _Bucket, block: int, line: int, values: dict[str, Any], iteration: int
+    def __init__(
+        self,
+        plan: Plan,
+        spec: TraceSpec,
+        namespace: dict[str, Any] | None = None,
+        mute: dict[str, Any] | None = None,
     ) -> None:
-        item = (block, line, self._freeze(values), iteration)
-        if self._kept_snaps < self._spec.max_snapshots:
-            self._kept_snaps += 1
-            bucket.first.append((next(self._seq), item))
-        else:
-            bucket.last.append((next(self._seq), item))
+        self.plan = plan
+        self.spec = spec
+        self.limit = spec.repr_limit
+        self.hits = [0] * len(plan.points)
+        self.raised_lines: set[int] = set()
+        self.seq = itertools.count()
+        self.call_counts = [0] * len(plan.functions)
+        self.first_calls: list[list[Any]] = []
+        self.call_rings = [deque[list[Any]](maxlen=KEEP) for _ in plan.functions]
+        self.snap_counts: dict[tuple[int, int], int] = {}
+        self.first_snaps: list[Snapshot] = []
+        self.snap_rings: dict[tuple[int, int], deque[Snapshot]] = {}
+        self.open: dict[int, list[Any]] = {}  # calls with per-call rings not yet harvested
+        self.names = self.helpers()
+        self.namespace, self.mute = namespace, mute
+        if namespace is not None:
+            namespace.update(self.names)
 
-    def _freeze(self, values: dict[str, Any]) -> dict[str, Any]:
-        capture = self._capture
-        return {
-            name: capture(value)
-            for name, value in values.items()
-            if type(value) not in _SKIPPED_TYPES and not isinstance(value, _SKIPPED_VALUES)
+    @contextlib.contextmanager
+    def muted(self) -> Iterator[None]:
+        """The module's own `__repr__`s, called to render values, are not part of the run."""
+        if self.namespace is None or self.mute is None:
+            yield
+            return
+        self.namespace.update(self.mute)
+        try:
+            yield
+        finally:
+            self.namespace.update(self.names)
+
+    # -- what the rewritten code calls ---------------------------------------
+
+    def helpers(self) -> dict[str, Any]:
+        """The names the rewritten code uses, bound to this run."""
+        run, seq, hits, points = self, self.seq, self.hits, self.plan.points
+        call_counts, first_calls, call_rings = self.call_counts, self.first_calls, self.call_rings
+        max_calls, freeze, limit = self.spec.max_calls, self.freeze, self.limit
+        immutable = _IMMUTABLE.issuperset
+        depth = 0
+
+        def enter(fid: int, args: tuple[Any, ...]) -> list[Any]:
+            nonlocal depth
+            if not immutable(map(type, args)):
+                args = tuple(map(freeze, args))
+            rec = [next(seq), fid, depth, args, _NOTHING, None, True, run, None, None]
+            depth += 1
+            count = call_counts[fid]
+            call_counts[fid] = count + 1
+            if count < KEEP and len(first_calls) < max_calls:
+                first_calls.append(rec)
+            else:
+                call_rings[fid].append(rec)
+            return rec
+
+        def leave(rec: list[Any], value: Any) -> Any:
+            nonlocal depth
+            if rec[_RUN] is run:
+                if rec[_ACTIVE]:
+                    depth -= 1
+                    rec[_ACTIVE] = False
+                rec[_RESULT] = value if type(value) in _IMMUTABLE else freeze(value)
+                rec[_EXC] = None
+                if rec[_RINGS] is not None:
+                    run.harvest(rec, sys._getframe(1))
+            return value
+
+        def fail(rec: list[Any] | None, fid: int) -> None:
+            nonlocal depth
+            exc = sys.exc_info()[1]
+            frame = sys._getframe(1)
+            line = run.raised_at(exc, frame, fid)
+            if rec is None or rec[_RUN] is not run:
+                return
+            run.exception_snapshot(rec, line, NONE, frame)
+            if rec[_ACTIVE]:
+                depth -= 1
+                rec[_ACTIVE] = False
+            rec[_RESULT] = _NOTHING
+            rec[_EXC] = describe_exception(exc, limit) if exc is not None else None
+            if rec[_RINGS] is not None:
+                run.harvest(rec, frame)
+
+        def suspend(rec: list[Any], value: Any) -> Any:
+            nonlocal depth
+            if rec[_ACTIVE] and rec[_RUN] is run:
+                depth -= 1
+                rec[_ACTIVE] = False
+            return value
+
+        def resume(rec: list[Any], sent: Any) -> Any:
+            nonlocal depth
+            if not rec[_ACTIVE] and rec[_RUN] is run:
+                depth += 1
+                rec[_ACTIVE] = True
+            return sent
+
+        def snap(rec: list[Any], index: int, it: int, values: tuple[Any, ...]) -> Any:
+            """A block exit in its call's first KEEP: recorded now, one by one."""
+            hits[index] = 1
+            point = points[index]
+            run.record(rec[_FID], point.block, point.line, it, point.names, values)
+            if it < KEEP - 1:
+                rings = rec[_RINGS]
+                return None if rings is None else rings.get(point.block)
+            return run.ring_for(rec, point.block, values, sys._getframe(1))
+
+        def snapd(rec: list[Any], index: int, it: int, ring: Any) -> Any:
+            """A block exit where some local was unbound: values from the frame."""
+            hits[index] = 1
+            point = points[index]
+            frame = sys._getframe(1)
+            values = run.frame_values(frame.f_locals)
+            if it < KEEP:
+                run.record(rec[_FID], point.block, point.line, it, None, values)
+                if it < KEEP - 1:
+                    return ring
+            if ring is None:
+                ring = run.ring_for(rec, point.block, None, frame)
+            if it >= KEEP:
+                ring[it % KEEP] = (-index - 1, it, {k: freeze(v) for k, v in values.items()})
+            return ring
+
+        def caught(rec: list[Any] | None, fid: int, handler_block: int) -> int:
+            """At the top of an `except` clause: returns the block it was raised in."""
+            frame = sys._getframe(1)
+            line = run.raised_at(sys.exc_info()[1], frame, fid)
+            if rec is None or rec[_RUN] is not run:
+                return NONE
+            return run.exception_snapshot(rec, line, handler_block, frame)
+
+        def ring(rec: list[Any], block: int, it: int, current: Any) -> Any:
+            if current is not None or it < KEEP - 1:
+                return current
+            return run.ring_for(rec, block, None, sys._getframe(1))
+
+        names = {
+            "enter": enter,
+            "leave": leave,
+            "fail": fail,
+            "suspend": suspend,
+            "resume": resume,
+            "snap": snap,
+            "snapd": snapd,
+            "caught": caught,
+            "ring": ring,
+            "hits": hits,
+            "NameError": NameError,
+            "BaseException": BaseException,
         }
+        return {self.plan.prefix + name: value for name, value in names.items()}
+
+    # -- recording ------------------------------------------------------------
+
+    def record(
+        self, fid: int, block: int, line: int, it: int, names: Sequence[str] | None, values: Any
+    ) -> None:
+        key = (fid, block)
+        count = self.snap_counts.get(key, 0)
+        self.snap_counts[key] = count + 1
+        snapshot = (next(self.seq), fid, block, line, it, names, self.freeze_values(values))
+        if count < KEEP and len(self.first_snaps) < self.spec.max_snapshots:
+            self.first_snaps.append(snapshot)
+        else:
+            ring = self.snap_rings.get(key)
+            if ring is None:
+                ring = self.snap_rings[key] = deque(maxlen=KEEP)
+            ring.append(snapshot)
+
+    def ring_for(
+        self, rec: list[Any], block: int, sample: tuple[Any, ...] | None, frame: types.FrameType
+    ) -> Any:
+        """The call's ring for `block`: a plain list while its values are immutable."""
+        rings = rec[_RINGS]
+        if rings is None:
+            rings = rec[_RINGS] = {}
+            rec[_FRAME] = frame  # to harvest a generator that never finishes
+            self.open[id(rec)] = rec
+        found = rings.get(block)
+        if found is None:
+            plain = sample is not None and _IMMUTABLE.issuperset(map(type, sample))
+            found = rings[block] = [None] * KEEP if plain else _FreezingRing(self.freeze)
+        return found
+
+    def harvest(self, rec: list[Any], frame: types.FrameType) -> None:
+        """Move a call's rings into the per-(function, block) rings."""
+        rings, fid = rec[_RINGS], rec[_FID]
+        rec[_RINGS] = rec[_FRAME] = None
+        self.open.pop(id(rec), None)
+        local = frame.f_locals
+        for block, ring in rings.items():
+            key = (fid, block)
+            counter = local.get(f"{self.plan.prefix}i{block}", 0)
+            self.snap_counts[key] = self.snap_counts.get(key, 0) + max(0, counter - KEEP)
+            target = self.snap_rings.get(key)
+            if target is None:
+                target = self.snap_rings[key] = deque(maxlen=KEEP)
+            for item in sorted((i for i in ring if i is not None), key=lambda i: i[1]):
+                index, it = item[0], item[1]
+                point = self.plan.points[index if index >= 0 else -index - 1]
+                names, values = (point.names, item[2:]) if index >= 0 else (None, item[2])
+                target.append((next(self.seq), fid, block, point.line, it, names, values))
+
+    def raised_at(self, exc: BaseException | None, frame: types.FrameType, fid: int) -> int:
+        """The line of `frame` an exception came from; records the lines run up to it."""
+        tb = exc.__traceback__ if exc is not None else None
+        while tb is not None and tb.tb_frame is not frame:
+            tb = tb.tb_next
+        line = tb.tb_lineno if tb is not None else frame.f_lineno
+        self.raised_lines.update(self.plan.functions[fid].partial.get(line, (line,)))
+        return line
+
+    def exception_snapshot(
+        self, rec: list[Any], line: int, handler_block: int, frame: types.FrameType
+    ) -> int:
+        """Snapshot the block an exception left (unless it is caught in that block)."""
+        fid = rec[_FID]
+        block = self.plan.functions[fid].table.get(line, NONE)
+        if block == NONE or block == handler_block:
+            return NONE
+        local = frame.f_locals
+        it = local.get(f"{self.plan.prefix}i{block}", 0)
+        self.record(fid, block, line, it, None, self.frame_values(local))
+        return block
+
+    def frame_values(self, local: dict[str, Any]) -> dict[str, Any]:
+        prefix = self.plan.prefix
+        return {k: v for k, v in local.items() if not k.startswith(prefix)}
 
     # -- values -------------------------------------------------------------
 
-    def _capture(self, value: Any) -> Any:
-        """Raw for immutable scalars (rendered later), else a repr now."""
-        if type(value) in RAW_TYPES:
+    def freeze(self, value: Any) -> Any:
+        """`value` as it is now: itself if immutable, a copy if small, else its repr."""
+        kind = type(value)
+        if kind in _IMMUTABLE or isinstance(value, _SKIPPED_VALUES):
             return value
-        return safe_repr(value, self._limit)
+        if kind in (list, set, dict, tuple) and len(value) <= _SMALL:
+            scalars = _SCALARS.issuperset
+            if scalars(map(type, value)) and (kind is not dict or scalars(map(type, value.values()))):
+                return value if kind is tuple else value.copy()
+        with self.muted():
+            return _Repr(safe_repr(value, self.limit))
 
-    def _render(self, captured: Any) -> str:
-        return captured if type(captured) is str else safe_repr(captured, self._limit)
+    def freeze_values(self, values: Any) -> Any:
+        if isinstance(values, dict):
+            return {k: self.freeze(v) for k, v in values.items()}
+        if _IMMUTABLE.issuperset(map(type, values)):
+            return values
+        return tuple(map(self.freeze, values))
 
-    def _render_call(self, record: CallRecord) -> CallRecord:
-        record.args = {name: self._render(v) for name, v in record.args.items()}
-        if id(record) in self._results:
-            record.result = self._render(self._results[id(record)])
-        return record
+    def render(self, value: Any) -> str:
+        return str(value) if type(value) is _Repr else safe_repr(value, self.limit)
 
-    def _render_snapshot(
-        self, qualname: str, snap: tuple[int, int, dict[str, Any], int]
-    ) -> BlockSnapshot:
-        block, line, values, iteration = snap
-        rendered = {name: self._render(v) for name, v in values.items()}
-        return BlockSnapshot(qualname, block, line, rendered, iteration)
+    def render_values(self, pairs: Iterable[tuple[str, Any]]) -> dict[str, str]:
+        return {name: self.render(v) for name, v in pairs if not _skipped(v)}
+
+    # -- the end --------------------------------------------------------------
+
+    def finish(self) -> TraceData:
+        with self.muted():
+            return self.collect()
+
+    def collect(self) -> TraceData:
+        for rec in list(self.open.values()):
+            self.harvest(rec, rec[_FRAME])
+        points = self.plan.points
+        lines = {line for i, hit in enumerate(self.hits) if hit for line in points[i].lines}
+        data = TraceData(lines=sorted(lines | self.raised_lines))
+        calls = sorted(self.first_calls + [r for ring in self.call_rings for r in ring])
+        data.calls = [self.render_call(rec) for rec in calls]
+        data.dropped_calls = sum(self.call_counts) - len(calls)
+        snaps = sorted(self.first_snaps + [s for ring in self.snap_rings.values() for s in ring])
+        data.snapshots = [self.render_snapshot(s) for s in snaps]
+        data.dropped_snapshots = sum(self.snap_counts.values()) - len(snaps)
+        return data
+
+    def render_call(self, rec: list[Any]) -> CallRecord:
+        function = self.plan.functions[rec[_FID]]
+        result = rec[_RESULT]
+        return CallRecord(
+            function=function.qualname,
+            depth=rec[_DEPTH],
+            args={n: self.render(v) for n, v in zip(function.arg_names, rec[_ARGS])},
+            result=None if result is _NOTHING else self.render(result),
+            exception=rec[_EXC],
+        )
+
+    def render_snapshot(self, snapshot: Snapshot) -> BlockSnapshot:
+        _, fid, block, line, it, names, values = snapshot
+        pairs = values.items() if names is None else zip(names, values)
+        return BlockSnapshot(
+            self.plan.functions[fid].qualname, block, line, self.render_values(pairs), it
+        )
 
 
-def _is_suspending(frame: types.FrameType) -> bool:
-    """Whether a generator frame's "return" event is a yield rather than the end."""
-    code = frame.f_code.co_code
-    offset = frame.f_lasti
-    return 0 <= offset < len(code) and code[offset] == _YIELD_VALUE
+class Tracer:
+    """Trace one expectation at a time: `start()`, run it, `stop()` -> TraceData.
+
+    Build it before loading the module: load `code` (the rewritten module)
+    instead of the source, with `install(globals)` done first.
+    """
+
+    def __init__(self, source: str, module_file: str, spec: TraceSpec) -> None:
+        self.code, self._plan = instrument(source, module_file, spec.blocks)
+        self._spec = spec
+        self._mute = _Run(self._plan, spec).names  # records what nobody reads
+        self._namespace: dict[str, Any] | None = None
+        self._run = _Run(self._plan, spec)
+
+    def install(self, namespace: dict[str, Any]) -> None:
+        self._namespace = namespace
+        namespace.update(self._mute)
+
+    def start(self) -> None:
+        # A fresh run: whatever ran before (the module's top level) is forgotten.
+        self._run = _Run(self._plan, self._spec, self._namespace, self._mute)
+
+    def stop(self) -> TraceData:
+        data = self._run.finish()
+        if self._namespace is not None:
+            self._namespace.update(self._mute)
+        return data
+
+
+def make_tracer(source: str, module_file: str, spec: TraceSpec | None) -> Tracer | None:
+    """A tracer for `source`, or None if it is not to be traced or cannot be rewritten."""
+    if spec is None:
+        return None
+    try:
+        return Tracer(source, module_file, spec)
+    except SyntaxError:
+        return None  # loading the source reports it as the user's error
+    except Exception:  # noqa: BLE001 - a source the rewriter cannot handle runs untraced
+        return None

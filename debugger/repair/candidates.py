@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
+
 from mgdebug.analysis.model import ModuleInfo
 
 from . import (
@@ -55,6 +56,7 @@ KIND_PRIORS: dict[str, float] = {
 PAIR_LINES = 3
 PAIR_EDITS_PER_LINE = 8
 MAX_PAIRS = 300
+_BLOCK_EDITS = frozenset({"delete-statement", "insert-return"})
 
 Mutator = Callable[[Site, SiteIndex, CandidateContext], Iterable[Edit]]
 
@@ -144,8 +146,10 @@ def _pairs(source: str, seen: set[str], pool: list[Edit]) -> Iterator[Candidate]
         first, second = pool[i], pool[j]
         if overlaps(first.changes, second.changes):
             continue
-        # Two deletions in one block might leave it empty; one is enough to try.
-        if first.kind == second.kind == "delete-statement":
+        # Statement-level edits interact through blocks rather than text: two
+        # deletions may empty a block, and a `return` inserted into a block that
+        # was deleted (or replaced by `pass`) lands at a stale indentation.
+        if first.kind in _BLOCK_EDITS and second.kind in _BLOCK_EDITS:
             continue
         candidate = _candidate(source, seen, (first, second))
         if candidate is not None:

@@ -5,10 +5,6 @@ first and stops at its first failure, so most wrong candidates cost one
 expectation. A candidate passes only if every expectation passes, including
 those that passed before and those of the callers of the edited function
 (the caller runs are part of the same expectation set).
-
-The outcomes double as mutation-based localization evidence (Metallaxis):
-a line where some edit turns failing expectations into passing ones, without
-breaking passing ones, is more likely the faulty line.
 """
 
 from __future__ import annotations
@@ -34,8 +30,6 @@ BATCH = 24  # candidates handed to the sandbox at once: keeps both workers busy
 class SearchOutcome:
     fixes: list[Fix] = field(default_factory=list)
     stats: SearchStats = field(default_factory=SearchStats)
-    # line -> best fraction of failing expectations an edit there made pass
-    mutation_evidence: dict[int, float] = field(default_factory=dict)
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
@@ -71,13 +65,6 @@ def _ordered(
     return sorted(expectations, key=lambda e: e.id not in failing)
 
 
-def _score(results: Sequence[ExpectationResult], failing_ids: set[str]) -> tuple[int, bool]:
-    """How many previously failing expectations now pass; whether any other broke."""
-    fixed = sum(1 for r in results if r.expectation_id in failing_ids and r.passed)
-    broke = any(r.expectation_id not in failing_ids and not r.passed for r in results)
-    return fixed, broke
-
-
 def search_fixes(
     sandbox: Sandbox,
     source: str,
@@ -98,7 +85,6 @@ def search_fixes(
     outcome = SearchOutcome()
     started = time.monotonic()
     ordered = _ordered(expectations, baseline)
-    failing_ids = {r.expectation_id for r in baseline if not r.passed}
     line_rank = {line: i for i, (line, _) in enumerate(suspicious_lines)}
     line_score = dict(suspicious_lines)
     kinds: Counter[str] = Counter()
@@ -131,11 +117,6 @@ def search_fixes(
                 cand = batch[index]
                 kinds[cand.kind] += 1
                 outcome.stats.candidates_tried += 1
-                fixed, broke = _score(results, failing_ids)
-                if failing_ids and not broke:
-                    share = fixed / len(failing_ids)
-                    if share > outcome.mutation_evidence.get(cand.line, 0.0):
-                        outcome.mutation_evidence[cand.line] = share
                 if len(results) == len(ordered) and all(r.passed for r in results):
                     found.append((cand, len(results)))
                     rank = line_rank.get(cand.line, len(line_rank))

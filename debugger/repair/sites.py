@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
 from mgdebug.analysis.model import ModuleInfo
 
 from .edits import (

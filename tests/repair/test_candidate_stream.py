@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 
 import pytest
+from repair_support import build_module_info, candidates, code, line_of, position_of
+
 from mgdebug.debugger.repair.candidates import KIND_PRIORS, generate_candidates
 from mgdebug.debugger.repair.sites import SiteIndex
-from repair_support import build_module_info, candidates, code, line_of, position_of
 
 SAMPLE = code(
     """

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from mgdebug.debugger.repair.candidates import CandidateContext
 from repair_support import candidates, code, sources
+
+from mgdebug.debugger.repair.candidates import CandidateContext
 
 
 def test_negating_a_compound_condition_adds_parentheses() -> None:

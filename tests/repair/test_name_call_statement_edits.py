@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ast
 
+from repair_support import candidates, code, sources
+
 from mgdebug.debugger.repair.candidates import CandidateContext
 from mgdebug.debugger.repair.mutators_names import MAX_REPLACEMENTS
-from repair_support import candidates, code, sources
 
 
 def test_variable_replaced_only_by_same_observed_type() -> None:
