@@ -65,11 +65,14 @@ def debug_source(
     cancel: threading.Event | None = None,
     progress: ProgressCallback | None = None,
     expectations: Sequence[Expectation] | None = None,
+    localized: Callable[[Report], None] | None = None,
 ) -> Report:
     """Debug `source` as if it were the file at `path` (which may be unsaved).
 
     `expectations`, when given, are used in addition to those found in the file
     and next to it (a benchmark's visible tests, or a test the user names).
+    `localized` is called with the report once the suspects are known and
+    before the fix search, so an editor can show them without waiting.
     """
     options = options or DebugOptions()
     started = time.monotonic()
@@ -132,6 +135,8 @@ def debug_source(
         elif not loc.suspects:
             report.messages.append("the failing runs executed no line of a function in this file")
         elif options.search_fixes:
+            if localized is not None:
+                localized(report)
             if progress:
                 progress("searching for checked fixes", 20)
             _repair(

@@ -26,48 +26,28 @@ from __future__ import annotations
 import ast
 import itertools
 import types
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import cast
 
 from mgdebug.analysis.model import BasicBlock
 
-KEEP = 10  # snapshots per (call, block) recorded one by one before the ring takes over
-NONE = -1  # a line in no block of the TraceSpec
-EXIT = -2  # control leaves the function (or goes somewhere decided at run time)
-
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_TRY_TYPES: tuple[type[ast.stmt], ...] = (ast.Try,) + (
-    (ast.TryStar,) if hasattr(ast, "TryStar") else ()
+from .instrument_ast import (
+    EXIT,
+    KEEP,
+    NONE,
+    SCOPES,
+    TRY_TYPES,
+    FunctionPlan,
+    Plan,
+    Point,
+    YieldWrapper,
+    expr_lines,
+    first_line,
+    irrefutable,
+    is_silent,
+    locate,
+    own_nodes,
 )
-
-
-@dataclass(frozen=True)
-class Point:
-    """A place where rewritten code reports: the lines run since the last point,
-    and for a block exit (`block` >= 0) a snapshot of `names`."""
-
-    function: int
-    block: int
-    line: int  # last line run in the block
-    names: tuple[str, ...]
-    lines: tuple[int, ...]
-
-
-@dataclass
-class FunctionPlan:
-    qualname: str
-    traced: bool  # in the TraceSpec: calls and snapshots, not only lines
-    arg_names: tuple[str, ...]
-    table: dict[int, int]  # line -> block index
-    partial: dict[int, frozenset[int]] = field(default_factory=dict)  # raising line -> lines run
-    first_point: int = 0  # points of this function are numbered from here
-
-
-@dataclass
-class Plan:
-    prefix: str  # of every name the rewritten code adds
-    functions: list[FunctionPlan]
-    points: list[Point]
 
 
 def instrument(
@@ -75,14 +55,17 @@ def instrument(
 ) -> tuple[types.CodeType, Plan]:
     """The module compiled with recording code, and what that code reports."""
     tree = ast.parse(source, filename)
-    original = compile(tree, filename, "exec", dont_inherit=True)
+    original = compile(tree, filename, "exec")
     codes = _code_objects(original)
     plan = Plan(_free_prefix(source), [], [])
-    for node in [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]:
-        code = codes.get((node.name, _first_line(node)))
+    for node in [
+        n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]:
+        code = codes.get((node.name, first_line(node)))
         if code is not None:
             _Function(plan, node, code, spec).rewrite()
-    return compile(ast.fix_missing_locations(tree), filename, "exec", dont_inherit=True), plan
+    # Compiled like the untraced module (execution.py), future flags included.
+    return compile(ast.fix_missing_locations(tree), filename, "exec"), plan
 
 
 def _free_prefix(source: str) -> str:
@@ -100,61 +83,6 @@ def _code_objects(code: types.CodeType) -> dict[tuple[str, int], types.CodeType]
             found.setdefault((const.co_name, const.co_firstlineno), const)
             found.update(_code_objects(const))
     return found
-
-
-def _first_line(node: ast.stmt) -> int:
-    decorators = getattr(node, "decorator_list", None) or []
-    return min([node.lineno] + [d.lineno for d in decorators])
-
-
-def _expr_lines(*nodes: ast.AST | None) -> set[int]:
-    """Lines of expressions that run with `nodes` (lambda bodies run later)."""
-    lines: set[int] = set()
-    stack = [n for n in nodes if n is not None]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.expr):
-            lines.add(node.lineno)
-        for child in ast.iter_child_nodes(node):
-            if not (isinstance(node, ast.Lambda) and child is node.body):
-                stack.append(child)
-    return lines
-
-
-def _is_silent(stmt: ast.stmt) -> bool:
-    """Statements that compile to no code, so never run as far as a tracer sees."""
-    if isinstance(stmt, (ast.Global, ast.Nonlocal)):
-        return True
-    if isinstance(stmt, ast.AnnAssign) and stmt.value is None and isinstance(stmt.target, ast.Name):
-        return True
-    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
-
-
-def _irrefutable(pattern: ast.pattern) -> bool:
-    if isinstance(pattern, ast.MatchAs):
-        return pattern.pattern is None or _irrefutable(pattern.pattern)
-    if isinstance(pattern, ast.MatchOr):
-        return any(_irrefutable(p) for p in pattern.patterns)
-    return False
-
-
-def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Nodes of a function body, not of the functions and classes nested in it."""
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, _SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
-
-
-def _locate(nodes: list[ast.stmt], line: int) -> list[ast.stmt]:
-    for stmt in nodes:
-        for node in ast.walk(stmt):
-            if "lineno" in node._attributes:
-                node.lineno = node.end_lineno = line  # type: ignore[attr-defined]
-                node.col_offset = node.end_col_offset = 0  # type: ignore[attr-defined]
-    return nodes
 
 
 @dataclass
@@ -215,14 +143,14 @@ class _Function:
         self.counted: set[int] = set()  # blocks with a snapshot counter
         self.marks_of_block: dict[int, list[ast.stmt]] = {}
         self.async_generator = isinstance(node, ast.AsyncFunctionDef) and any(
-            isinstance(n, ast.Yield) for n in _own_nodes(node.body)
+            isinstance(n, ast.Yield) for n in own_nodes(node.body)
         )
 
     def _handler_only_names(self, names: dict[str, None]) -> set[str]:
         """Locals bound only by `except E as name`: unbound outside their clause."""
         bound: set[str] = set()
         caught: set[str] = set()
-        for node in _own_nodes(self.node.body):
+        for node in own_nodes(self.node.body):
             if isinstance(node, ast.ExceptHandler) and node.name:
                 caught.add(node.name)
             elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -233,7 +161,7 @@ class _Function:
                 bound.add(node.rest)
             elif isinstance(node, ast.alias):
                 bound.add((node.asname or node.name).split(".")[0])
-            elif isinstance(node, _SCOPES) and not isinstance(node, ast.Lambda):
+            elif isinstance(node, SCOPES) and not isinstance(node, ast.Lambda):
                 bound.add(node.name)
         return (caught - bound) & set(names)
 
@@ -241,19 +169,15 @@ class _Function:
 
     def parse(self, template: str, line: int, **values: object) -> list[ast.stmt]:
         text = template.format(p=self.p, fid=self.fid, keep=KEEP, **values)
-        return _locate(ast.parse(text).body, line)
+        return locate(ast.parse(text).body, line)
 
     def block_of(self, line: int) -> int:
         return self.info.table.get(line, NONE)
 
     def point(self, state: _State, block: int) -> list[ast.stmt]:
-        names = tuple(
-            n for n in self.names if n not in self.handler_only or n in self.handlers
-        )
+        names = tuple(n for n in self.names if n not in self.handler_only or n in self.handlers)
         index = len(self.plan.points)
-        self.plan.points.append(
-            Point(self.fid, block, state.last, names, tuple(state.pending))
-        )
+        self.plan.points.append(Point(self.fid, block, state.last, names, tuple(state.pending)))
         self.segments.append(list(state.pending))
         state.pending = []
         mark = self.parse("{p}hits[{s}] = 1", state.last, s=index)
@@ -303,16 +227,20 @@ except {p}NameError:
     def rewrite(self) -> None:
         node = self.node
         body = node.body
-        docstring = body[:1] if body and _is_silent(body[0]) else []
+        docstring = body[:1] if body and is_silent(body[0]) else []
         body = body[len(docstring) :]
         if self.traced:
-            _YieldWrapper(self.p).visit_body(body)
+            YieldWrapper(self.p).visit_body(body)
         state = _State(NONE, node.lineno, [])
         new_body, end = self.suite(body, state, EXIT)
         line = node.end_lineno or node.lineno
         new_body += self.edge(end, EXIT, join=True)
-        if self.traced:
-            returns = "{p}leave({p}rec, None)" if self.async_generator else "return {p}leave({p}rec, None)"
+        if self.traced and end is not None:
+            returns = (
+                "{p}leave({p}rec, None)"
+                if self.async_generator
+                else "return {p}leave({p}rec, None)"
+            )
             new_body += self.parse(returns, line)
         self.info.partial = self.partial_lines()
         first = body[0].lineno if body else node.lineno
@@ -360,13 +288,13 @@ except {p}NameError:
         """Rewrite `body`; returns it and the state where it ends (None: it never does)."""
         out: list[ast.stmt] = []
         for i, stmt in enumerate(body):
-            if state is None or _is_silent(stmt):
+            if state is None or is_silent(stmt):
                 out.append(stmt)
                 continue
             loop = isinstance(stmt, (ast.For, ast.AsyncFor, ast.While))
-            out += self.edge(state, self.block_of(_first_line(stmt)), join=loop)
+            out += self.edge(state, self.block_of(first_line(stmt)), join=loop)
             after = next(
-                (self.block_of(_first_line(s)) for s in body[i + 1 :] if not _is_silent(s)),
+                (self.block_of(first_line(s)) for s in body[i + 1 :] if not is_silent(s)),
                 follow,
             )
             code, state = self.statement(stmt, state, after)
@@ -379,8 +307,8 @@ except {p}NameError:
         """A suite entered from a branch point: the edge into it, then the suite."""
         if state is None:
             return body, None
-        first = next((s for s in body if not _is_silent(s)), None)
-        entry = self.edge(state, self.block_of(_first_line(first)) if first else follow, False)
+        first = next((s for s in body if not is_silent(s)), None)
+        entry = self.edge(state, self.block_of(first_line(first)) if first else follow, False)
         code, end = self.suite(body, state, follow)
         return entry + code, end
 
@@ -393,9 +321,9 @@ except {p}NameError:
     def statement(
         self, stmt: ast.stmt, state: _State, follow: int
     ) -> tuple[list[ast.stmt], _State | None]:
-        line = _first_line(stmt)
+        line = first_line(stmt)
         if isinstance(stmt, ast.If):
-            state.run(line, _expr_lines(stmt.test) | {line}, self.block_of(line))
+            state.run(line, expr_lines(stmt.test) | {line}, self.block_of(line))
             body, body_end = self.branch(stmt.body, state.fork(), follow)
             orelse, else_end = self.branch(stmt.orelse, state, follow)
             body += self.edge(body_end, follow, join=True)
@@ -405,19 +333,20 @@ except {p}NameError:
         if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
             return self.loop(stmt, state, follow)
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
-            state.run(line, _expr_lines(*stmt.items) | {line}, self.block_of(line))
+            state.run(line, expr_lines(*stmt.items) | {line}, self.block_of(line))
             stmt.body, end = self.branch(stmt.body, state, follow)
             return [stmt], end
-        if isinstance(stmt, _TRY_TYPES):
-            return self.try_(stmt, state, follow)
+        if isinstance(stmt, TRY_TYPES):
+            # `except*` (ast.TryStar, 3.11+) has the fields of ast.Try.
+            return self.try_(cast(ast.Try, stmt), state, follow)
         if isinstance(stmt, ast.Match):
             return self.match(stmt, state, follow)
         if isinstance(stmt, ast.Return):
             return self.return_(stmt, state), None
         lines = (
-            _expr_lines(*stmt.decorator_list) | {stmt.lineno}
-            if isinstance(stmt, _SCOPES)
-            else _expr_lines(stmt) | {line}
+            expr_lines(*stmt.decorator_list) | {stmt.lineno}
+            if isinstance(stmt, SCOPES)
+            else expr_lines(stmt) | {line}
         )
         state.run(line, lines, self.block_of(line))
         if isinstance(stmt, ast.Raise):
@@ -431,7 +360,7 @@ except {p}NameError:
 
     def return_(self, stmt: ast.Return, state: _State) -> list[ast.stmt]:
         line = stmt.lineno
-        state.run(line, _expr_lines(stmt) | {line}, self.block_of(line))
+        state.run(line, expr_lines(stmt) | {line}, self.block_of(line))
         exit_code = self.edge(state, EXIT, join=True)
         value = stmt.value
         if not self.traced:
@@ -457,9 +386,9 @@ except {p}NameError:
     ) -> tuple[list[ast.stmt], _State | None]:
         line = stmt.lineno
         header = (
-            _expr_lines(stmt.test)
+            expr_lines(stmt.test)
             if isinstance(stmt, ast.While)
-            else _expr_lines(stmt.target, stmt.iter)
+            else expr_lines(stmt.target, stmt.iter)
         )
         state.run(line, header | {line}, self.block_of(line))
         head = state.cur if self.block_of(line) < 0 else self.block_of(line)
@@ -473,16 +402,15 @@ except {p}NameError:
         return [stmt], _State(follow if follow >= 0 else NONE, line, [])
 
     def try_(
-        self, stmt: ast.stmt, state: _State, follow: int
+        self, stmt: ast.Try, state: _State, follow: int
     ) -> tuple[list[ast.stmt], _State | None]:
-        assert isinstance(stmt, _TRY_TYPES)
         line = stmt.lineno
         state.run(line, {line}, self.block_of(line))
         raising = (self.body_blocks(stmt.body) | {self.block_of(line)}) - {NONE}
         after = follow
         if stmt.finalbody:
-            first = next((s for s in stmt.finalbody if not _is_silent(s)), None)
-            after = self.block_of(_first_line(first)) if first else follow
+            first = next((s for s in stmt.finalbody if not is_silent(s)), None)
+            after = self.block_of(first_line(first)) if first else follow
         body, end = self.branch(stmt.body, state, after)
         if stmt.orelse:
             orelse, end = self.branch(stmt.orelse, end, after)
@@ -494,13 +422,13 @@ except {p}NameError:
         for handler in stmt.handlers:
             h_line = handler.lineno
             h_block = self.block_of(h_line)
-            h_state = _State(h_block, h_line, sorted(_expr_lines(handler.type) | {h_line}))
+            h_state = _State(h_block, h_line, sorted(expr_lines(handler.type) | {h_line}))
             if handler.name:
                 self.handlers.append(handler.name)
             code, h_end = self.suite(handler.body, h_state, after)
             if handler.name:
                 self.handlers.pop()
-            handler.body = self.caught(h_line, h_block, raising) + code
+            handler.body = self.caught(h_line, h_block, raising, handler.name) + code
             handler.body += self.edge(h_end, after, join=True)
             ends.append(h_end)
         if not stmt.finalbody:
@@ -514,19 +442,23 @@ except {p}NameError:
         """Blocks of the statements in `body`, nested ones included."""
         return {
             self.block_of(node.lineno)
-            for node in _own_nodes(body)
+            for node in own_nodes(body)
             if isinstance(node, ast.stmt) and self.block_of(node.lineno) >= 0
         }
 
-    def caught(self, line: int, block: int, raising: set[int]) -> list[ast.stmt]:
+    def caught(self, line: int, block: int, raising: set[int], name: str | None) -> list[ast.stmt]:
         """At the top of an `except` clause: the lines and snapshot of where it raised."""
         if not self.traced:
-            return self.parse("{p}caught(None, {fid}, -1)", line)
-        code = self.parse("{p}b = {p}caught({p}rec, {fid}, {h})", line, h=block)
+            return self.parse("{p}caught(None, {fid}, -1, '')", line)
+        code = self.parse(
+            "{p}b = {p}caught({p}rec, {fid}, {h}, {n!r})", line, h=block, n=name or ""
+        )
         for b in sorted(raising - {block}):
             self.counted.add(b)
             code += self.parse(
-                "if {p}b == {b}:\n    {p}i{b} += 1\n    {p}r{b} = {p}ring({p}rec, {b}, {p}i{b}, {p}r{b})",
+                "if {p}b == {b}:\n"
+                "    {p}i{b} += 1\n"
+                "    {p}r{b} = {p}ring({p}rec, {b}, {p}i{b}, {p}r{b})",
                 line,
                 b=b,
             )
@@ -536,16 +468,16 @@ except {p}NameError:
         self, stmt: ast.Match, state: _State, follow: int
     ) -> tuple[list[ast.stmt], _State | None]:
         line = stmt.lineno
-        state.run(line, _expr_lines(stmt.subject) | {line}, self.block_of(line))
+        state.run(line, expr_lines(stmt.subject) | {line}, self.block_of(line))
         ends: list[_State | None] = []
         tested = state.fork()
         for case in stmt.cases:
-            tested.pending.extend(sorted(_expr_lines(case.guard) | {case.pattern.lineno}))
+            tested.pending.extend(sorted(expr_lines(case.guard) | {case.pattern.lineno}))
             body, end = self.branch(case.body, tested.fork(), follow)
             case.body = body + self.edge(end, follow, join=True)
             ends.append(end)
         last = stmt.cases[-1] if stmt.cases else None
-        if last is None or last.guard is not None or not _irrefutable(last.pattern):
+        if last is None or last.guard is not None or not irrefutable(last.pattern):
             fallback = self.edge(tested, follow, join=True)
             if fallback:
                 stmt.cases.append(
@@ -553,31 +485,3 @@ except {p}NameError:
                 )
                 ends.append(tested)
         return [stmt], self.joined(follow, ends)
-
-
-class _YieldWrapper(ast.NodeTransformer):
-    """`yield v` -> `resume(rec, (yield suspend(rec, v)))`: a suspended generator
-    is not on the stack, so calls made meanwhile are not nested in it."""
-
-    def __init__(self, prefix: str) -> None:
-        self.p = prefix
-
-    def visit_body(self, body: list[ast.stmt]) -> None:
-        for stmt in body:
-            self.visit(stmt)
-
-    def generic_visit(self, node: ast.AST) -> ast.AST:
-        if isinstance(node, _SCOPES):
-            return node
-        return super().generic_visit(node)
-
-    def visit_Yield(self, node: ast.Yield) -> ast.AST:
-        self.generic_visit(node)
-        rec = ast.Name(self.p + "rec", ast.Load())
-        value = node.value or ast.Constant(None)
-        suspend = ast.Call(ast.Name(self.p + "suspend", ast.Load()), [rec, value], [])
-        inner = ast.Yield(suspend)
-        resume = ast.Call(ast.Name(self.p + "resume", ast.Load()), [rec, inner], [])
-        for new in (suspend, inner, resume, suspend.func, resume.func):
-            ast.copy_location(new, node)
-        return resume

@@ -28,6 +28,7 @@ from .results import ExpectationResult
 from .sandbox import Sandbox
 
 MUTANTS_PER_LINE = 10
+FIXED_WEIGHT = 2.0
 
 
 @dataclass
@@ -45,34 +46,42 @@ def mutant_score(
     baseline: dict[str, ExpectationResult], results: Iterable[ExpectationResult]
 ) -> float:
     total_failed = sum(1 for r in baseline.values() if not r.passed)
-    failed_changed = passed_broken = 0
+    failed_changed = failed_fixed = passed_broken = 0
     for result in results:
         before = baseline.get(result.expectation_id)
         if before is None:
             continue
         if not before.passed and _outcome(result) != _outcome(before):
             failed_changed += 1
+            failed_fixed += result.passed
         elif before.passed and not result.passed:
             passed_broken += 1
     if not failed_changed or not total_failed:
         return 0.0
-    return failed_changed / math.sqrt(total_failed * (failed_changed + passed_broken))
+    changed = failed_changed / math.sqrt(total_failed * (failed_changed + passed_broken))
+    # When every expectation fails, almost any edit changes every output and
+    # `changed` ties; an edit that makes failing expectations *pass* (MUSE's
+    # fail-to-pass) is the stronger sign, so it weighs double.
+    fixed = failed_fixed / total_failed / (1 + passed_broken)
+    return (changed + FIXED_WEIGHT * fixed) / (1 + FIXED_WEIGHT)
 
 
 def _mutants(
     source: str, module: ModuleInfo, lines: Sequence[int], context: CandidateContext
 ) -> list[Candidate]:
-    chosen: list[Candidate] = []
-    for line in lines:
-        taken = 0
-        for cand in generate_candidates(source, module, [(line, 1.0)], context):
-            if cand.line != line:
-                continue
-            chosen.append(cand)
-            taken += 1
-            if taken >= MUTANTS_PER_LINE:
-                break
-    return chosen
+    """Up to MUTANTS_PER_LINE mutants of each line, interleaved across lines.
+
+    Interleaving means a search cut short by its time budget has looked at
+    every line a little, instead of some lines fully and the rest not at all.
+    """
+    per_line: dict[int, list[Candidate]] = {line: [] for line in lines}
+    # One generator over all lines: it parses the source once.
+    for cand in generate_candidates(source, module, [(line, 1.0) for line in lines], context):
+        group = per_line.get(cand.line)
+        if group is not None and len(group) < MUTANTS_PER_LINE:
+            group.append(cand)
+    groups = list(per_line.values())
+    return [group[i] for i in range(MUTANTS_PER_LINE) for group in groups if i < len(group)]
 
 
 def mutation_scores(
@@ -95,7 +104,9 @@ def mutation_scores(
     scores: dict[int, float] = {}
     done = 0
     stream = sandbox.run_candidates(
-        [m.source for m in mutants], expectations, wall_seconds_each=wall_each,
+        [m.source for m in mutants],
+        expectations,
+        wall_seconds_each=wall_each,
         stop_at_first_failure=False,
     )
     try:

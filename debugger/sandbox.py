@@ -85,6 +85,7 @@ class _Worker:
         self.to_fd = self.process.stdin.fileno()
         self.from_fd = self.process.stdout.fileno()
         self.ready = False
+        self.pytest = False  # told to import pytest, or given an order that needs it
         self.batch: _Batch | None = None  # in flight
         self.deadline = 0.0
 
@@ -341,9 +342,24 @@ class Sandbox:
         try:
             worker.submit(batch)
         except OSError:  # the worker died while idle: start another, once
-            fresh = self._replace(worker)
+            worker = self._replace(worker)
             retried.update(batch.indices)
-            fresh.submit(batch)
+            worker.submit(batch)
+        if any(e.kind == "pytest" for e in batch.order.expectations):
+            self._warm_pytest(worker)
+
+    def _warm_pytest(self, busy: _Worker) -> None:
+        """Have idle workers import pytest (seconds) while `busy` runs the first pytest job.
+
+        Otherwise each does so on its first pytest job, later, when the caller
+        is waiting for it or wants it to cancel.
+        """
+        busy.pytest = True
+        for worker in self._workers:
+            if not worker.pytest and worker.batch is None:
+                worker.pytest = True
+                with contextlib.suppress(OSError):  # a dead worker is found out later
+                    send(worker.to_fd, "warm-pytest")
 
     def _collect(self, retried: set[int]) -> Iterator[tuple[int, list[ExpectationResult]]]:
         busy = {w.from_fd: w for w in self._workers if w.batch is not None}

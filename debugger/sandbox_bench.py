@@ -1,10 +1,19 @@
-"""Sandbox throughput on small untraced eval jobs, as the fix search issues them.
+"""Sandbox throughput on the fix search's workload: candidate fixes checked per second.
 
-    python -m mgdebug.debugger.sandbox_bench [--jobs 2000] [--workers 2]
+    python -m mgdebug.debugger.sandbox_bench [--candidates 150] [--rounds 3] [--workers 2]
 
-Prints wall-clock jobs/second and the CPU seconds each job cost (parent,
-workers and their grandchildren), which says what the machine could do
-unloaded: `workers / cpu-per-job`, when the load average is high.
+Candidate edits of a small QuixBugs-like program (recursive selection, one
+wrong constant) come from the real candidate generator and run untraced
+against 4 eval expectations with stop-at-first-failure, handed over in
+batches as repair/search.py does. Two ways, side by side and alternating
+round by round, since the machine is shared and noisy:
+
+- `run_many`: one job, hence one forked grandchild, per candidate;
+- `run_candidates`: a chunk of candidates per grandchild.
+
+Prints candidates/second per way, the ratio, and the CPU seconds per
+candidate (parent, workers and their grandchildren), which says what the
+machine could do unloaded: `workers / cpu-per-candidate`.
 """
 
 from __future__ import annotations
@@ -12,14 +21,42 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 
+from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation, Origin
 
+from .repair.candidates import generate_candidates
+from .repair.search import BATCH
+from .results import ExpectationResult
 from .sandbox import Job, Sandbox
 
-SOURCE = "def add(a, b):\n    return a + b\n"
+SOURCE = '''\
+def select(values, k):
+    """The k-th smallest of `values` (0-based), by recursive partitioning."""
+    pivot = values[len(values) // 2]
+    smaller = [v for v in values if v < pivot]
+    equal = [v for v in values if v == pivot]
+    larger = [v for v in values if v > pivot]
+    if k < len(smaller):
+        return select(smaller, k)
+    if k < len(smaller) + len(equal):
+        return pivot
+    return select(larger, k - len(smaller))
+'''
+CHECKS = [
+    ("select([5, 1, 4], 2)", "5"),
+    ("select([3, 3, 1, 2], 3)", "3"),
+    ("select([9, 7, 8, 6], 1)", "7"),
+    ("select([2], 0)", "2"),
+]
+WALL_EACH = 0.5  # the fix search's least time per candidate
+
+Results = Iterable[tuple[int, list[ExpectationResult]]]
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -34,38 +71,84 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _one_fork_each(box: Sandbox, sources: Sequence[str], exps: list[Expectation]) -> Results:
+    jobs = [Job(s, exps, stop_at_first_failure=True, wall_seconds=WALL_EACH) for s in sources]
+    return box.run_many(jobs)
+
+
+def _batched(box: Sandbox, sources: Sequence[str], exps: list[Expectation]) -> Results:
+    return box.run_candidates(sources, exps, wall_seconds_each=WALL_EACH)
+
+
+WAYS: dict[str, Callable[[Sandbox, Sequence[str], list[Expectation]], Results]] = {
+    "run_many (a fork per candidate)": _one_fork_each,
+    "run_candidates (batched)": _batched,
+}
+
+
+def _measure(
+    box: Sandbox,
+    way: Callable[[Sandbox, Sequence[str], list[Expectation]], Results],
+    sources: Sequence[str],
+    exps: list[Expectation],
+) -> tuple[float, float, Counter[str]]:
+    """(candidates/second, CPU seconds per candidate, last statuses) over all sources."""
+    pids = box.worker_pids()
+    cpu_before = sum(_cpu_seconds(pid) for pid in pids) + _own_cpu()
+    statuses: Counter[str] = Counter()
+    started = time.perf_counter()
+    for at in range(0, len(sources), BATCH):
+        for _, results in way(box, sources[at : at + BATCH], exps):
+            statuses[results[-1].status if results else "none"] += 1
+    elapsed = time.perf_counter() - started
+    cpu = sum(_cpu_seconds(pid) for pid in box.worker_pids()) + _own_cpu() - cpu_before
+    return len(sources) / elapsed, cpu / len(sources), statuses
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument("--candidates", type=int, default=150)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "mod.py")
+        path = os.path.join(folder, "select.py")
         with open(path, "w") as f:
             f.write(SOURCE)
         origin = Origin(path, 1, "given")
         exps = [
-            Expectation(
-                f"e{i}", "add", "eval", origin, "", call=f"add({i}, 1)", expected=f"{i + 1}"
-            )
-            for i in range(3)
+            Expectation(f"e{i}", "select", "eval", origin, call, call=call, expected=expected)
+            for i, (call, expected) in enumerate(CHECKS)
         ]
-        # Candidate fixes differ in source; half of them fail their first expectation.
-        jobs = [
-            Job(SOURCE.replace("b\n", f"b + {k % 2}\n"), exps, stop_at_first_failure=True)
-            for k in range(args.jobs)
-        ]
+        module = analyze_module(SOURCE, path)
+        lines = [(line, 1.0) for line in range(11, 2, -1)]
+        sources = [c.source for c in generate_candidates(SOURCE, module, lines)]
+        sources = (sources * (1 + args.candidates // max(1, len(sources))))[: args.candidates]
+        speeds: dict[str, list[float]] = {name: [] for name in WAYS}
+        cpus: dict[str, list[float]] = {name: [] for name in WAYS}
+        seen: dict[str, Counter[str]] = {}
         with Sandbox(path, workers=args.workers) as box:
-            list(box.run_many(jobs[: 4 * args.workers]))  # start-up, not measured
-            pids = box.worker_pids()
-            cpu_before = sum(_cpu_seconds(pid) for pid in pids) + _own_cpu()
-            started = time.perf_counter()
-            finished = sum(1 for _ in box.run_many(jobs))
-            elapsed = time.perf_counter() - started
-            cpu = sum(_cpu_seconds(pid) for pid in pids) + _own_cpu() - cpu_before
-    print(f"{finished} jobs in {elapsed:.2f} s: {finished / elapsed:.0f} jobs/s")
+            for way in WAYS.values():  # start-up, not measured
+                list(way(box, sources[: 4 * args.workers], exps))
+            for _ in range(args.rounds):
+                for name, way in WAYS.items():
+                    speed, cpu, seen[name] = _measure(box, way, sources, exps)
+                    speeds[name].append(speed)
+                    cpus[name].append(cpu)
     print(
-        f"CPU per job {1000 * cpu / finished:.2f} ms; "
+        f"{len(sources)} candidates x {len(exps)} expectations, batches of {BATCH}, "
+        f"{args.workers} workers, {args.rounds} rounds"
+    )
+    for name in WAYS:
+        outcomes = ", ".join(f"{n} {s}" for s, n in seen[name].most_common())
+        print(
+            f"  {name:34} {statistics.median(speeds[name]):7.0f} candidates/s "
+            f"(best {max(speeds[name]):.0f}); CPU {1000 * statistics.median(cpus[name]):.2f} ms "
+            f"each; {outcomes}"
+        )
+    first, second = (statistics.median(speeds[name]) for name in WAYS)
+    print(
+        f"  batched / one fork each: {second / first:.1f}x; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
 

@@ -1,6 +1,7 @@
 """What the sandbox processes say to each other, and how it is framed on a pipe.
 
-Parent -> worker: an `Order` (run this job) or a control word ("cancel").
+Parent -> worker: an `Order` (run this job) or a control word: "cancel" (the
+running order), "warm-pytest" (import pytest now, while idle).
 Worker -> parent: ("ready",) once, then per source of the order, as soon as
 it is complete, ("results", job_id, source_index, [ExpectationResult]).
 Grandchild -> worker: ("result", source_index, index, ExpectationResult) per

@@ -272,8 +272,15 @@ class Worker:
                 message = receive(self.control_in)
             except ChannelClosed:
                 return
-            if isinstance(message, Order) and not self.run(message):
+            if message == "warm-pytest":
+                self.load_pytest()
+            elif isinstance(message, Order) and not self.run(message):
                 return  # the parent went away
+
+    def load_pytest(self) -> None:
+        if not self.pytest_loaded:
+            _preload_pytest()
+            self.pytest_loaded = True
 
     def reply(self, message: Any) -> None:
         send(self.control_out, message)
@@ -284,9 +291,8 @@ class Worker:
         A grandchild that dies (a crash, or killed past its deadline) costs
         the expectation it was running; a fresh one carries on with the rest.
         """
-        if not self.pytest_loaded and any(e.kind == "pytest" for e in order.expectations):
-            _preload_pytest()
-            self.pytest_loaded = True
+        if any(e.kind == "pytest" for e in order.expectations):
+            self.load_pytest()
         progress = _Progress(order, self.reply)
         while progress.source < progress.count:
             child = _Child(order, progress.source, progress.todo(), progress.deadline)
@@ -324,7 +330,10 @@ class Worker:
             remaining = progress.deadline + _BACKSTOP_SECONDS - time.monotonic()
             if remaining <= 0:
                 return "timeout"
-            ready, _, _ = select.select([child.fd, self.control_in], [], [], remaining)
+            # Once every source is answered, the parent may send the next order:
+            # it waits for serve(), while this grandchild says goodbye.
+            listen = [child.fd] + ([self.control_in] if progress.source < progress.count else [])
+            ready, _, _ = select.select(listen, [], [], remaining)
             if self.control_in in ready:
                 try:
                     word = receive(self.control_in)

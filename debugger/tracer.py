@@ -27,7 +27,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from .instrument import KEEP, NONE, Plan, instrument
+from .instrument import instrument
+from .instrument_ast import KEEP, NONE, Plan
 from .results import BlockSnapshot, CallRecord, TraceData
 from .saferepr import RAW_TYPES, describe_exception, safe_repr
 from .sandbox_protocol import TraceSpec
@@ -41,16 +42,20 @@ _SCALARS: frozenset[type] = RAW_TYPES | {str, bytes}
 _SMALL = 20  # containers up to this size are copied rather than rendered at capture
 
 # A call record is a list, the cheapest record to make once per call.
-_SEQ, _FID, _DEPTH, _ARGS, _RESULT, _EXC, _ACTIVE, _RUN, _RINGS, _FRAME = range(10)
+_SEQ, _FID, _DEPTH, _ARGS, _RESULT, _EXC, _ACTIVE, _RUN, _RINGS, _FRAME, _ANCHORS = range(11)
 _NOTHING = object()  # no result (yet, or the call raised)
 
 # A stored snapshot: (seq, function, block, line, iteration, names, values); with
 # names None, values is a dict (read from the frame) rather than a tuple.
-Snapshot = tuple[int, int, int, int, int, Sequence[str] | None, Any]
+Snapshot = tuple[float, int, int, int, int, Sequence[str] | None, Any]
 
 
 class _Repr(str):
     """A value rendered when it was captured."""
+
+
+def _key(function: int, block: int) -> int:
+    return function << 20 | block
 
 
 def _skipped(value: Any) -> bool:
@@ -84,12 +89,13 @@ class _Run:
         self.hits = [0] * len(plan.points)
         self.raised_lines: set[int] = set()
         self.seq = itertools.count()
+        self.last_seq = 0
         self.call_counts = [0] * len(plan.functions)
         self.first_calls: list[list[Any]] = []
         self.call_rings = [deque[list[Any]](maxlen=KEEP) for _ in plan.functions]
-        self.snap_counts: dict[tuple[int, int], int] = {}
+        self.snap_counts: dict[int, int] = {}  # by _key(function, block)
         self.first_snaps: list[Snapshot] = []
-        self.snap_rings: dict[tuple[int, int], deque[Snapshot]] = {}
+        self.snap_rings: dict[int, deque[Snapshot]] = {}
         self.open: dict[int, list[Any]] = {}  # calls with per-call rings not yet harvested
         self.names = self.helpers()
         self.namespace, self.mute = namespace, mute
@@ -115,6 +121,9 @@ class _Run:
         run, seq, hits, points = self, self.seq, self.hits, self.plan.points
         call_counts, first_calls, call_rings = self.call_counts, self.first_calls, self.call_rings
         max_calls, freeze, limit = self.spec.max_calls, self.freeze, self.limit
+        counts, first_snaps, snap_rings = self.snap_counts, self.first_snaps, self.snap_rings
+        max_snaps = self.spec.max_snapshots
+        info = [(p.function, p.block, p.line, p.names, _key(p.function, p.block)) for p in points]
         immutable = _IMMUTABLE.issuperset
         depth = 0
 
@@ -122,7 +131,7 @@ class _Run:
             nonlocal depth
             if not immutable(map(type, args)):
                 args = tuple(map(freeze, args))
-            rec = [next(seq), fid, depth, args, _NOTHING, None, True, run, None, None]
+            rec = [next(seq), fid, depth, args, _NOTHING, None, True, run, None, None, None]
             depth += 1
             count = call_counts[fid]
             call_counts[fid] = count + 1
@@ -151,7 +160,7 @@ class _Run:
             line = run.raised_at(exc, frame, fid)
             if rec is None or rec[_RUN] is not run:
                 return
-            run.exception_snapshot(rec, line, NONE, frame)
+            run.exception_snapshot(rec, line, NONE, frame, "", bumped=False)
             if rec[_ACTIVE]:
                 depth -= 1
                 rec[_ACTIVE] = False
@@ -175,14 +184,27 @@ class _Run:
             return sent
 
         def snap(rec: list[Any], index: int, it: int, values: tuple[Any, ...]) -> Any:
-            """A block exit in its call's first KEEP: recorded now, one by one."""
+            """A block exit in its call's first KEEP: recorded now, one by one.
+
+            Once per call and block at least, so `record` is inlined here."""
             hits[index] = 1
-            point = points[index]
-            run.record(rec[_FID], point.block, point.line, it, point.names, values)
+            fid, block, line, names, key = info[index]
+            count = counts.get(key, 0)
+            counts[key] = count + 1
+            kept = values if immutable(map(type, values)) else tuple(map(freeze, values))
+            snapshot = (next(seq), fid, block, line, it, names, kept)
+            if count < KEEP and len(first_snaps) < max_snaps:
+                first_snaps.append(snapshot)
+            else:
+                ring = snap_rings.get(key)
+                if ring is None:
+                    ring = snap_rings[key] = deque(maxlen=KEEP)
+                ring.append(snapshot)
             if it < KEEP - 1:
                 rings = rec[_RINGS]
-                return None if rings is None else rings.get(point.block)
-            return run.ring_for(rec, point.block, values, sys._getframe(1))
+                return None if rings is None else rings.get(block)
+            run.last_seq = snapshot[0]
+            return run.ring_for(rec, block, values, sys._getframe(1))
 
         def snapd(rec: list[Any], index: int, it: int, ring: Any) -> Any:
             """A block exit where some local was unbound: values from the frame."""
@@ -197,16 +219,17 @@ class _Run:
             if ring is None:
                 ring = run.ring_for(rec, point.block, None, frame)
             if it >= KEEP:
-                ring[it % KEEP] = (-index - 1, it, {k: freeze(v) for k, v in values.items()})
+                item = (-index - 1, it, {k: freeze(v) for k, v in values.items()})
+                list.__setitem__(ring, it % KEEP, item)  # already frozen
             return ring
 
-        def caught(rec: list[Any] | None, fid: int, handler_block: int) -> int:
+        def caught(rec: list[Any] | None, fid: int, handler_block: int, name: str) -> int:
             """At the top of an `except` clause: returns the block it was raised in."""
             frame = sys._getframe(1)
             line = run.raised_at(sys.exc_info()[1], frame, fid)
             if rec is None or rec[_RUN] is not run:
                 return NONE
-            return run.exception_snapshot(rec, line, handler_block, frame)
+            return run.exception_snapshot(rec, line, handler_block, frame, name, bumped=True)
 
         def ring(rec: list[Any], block: int, it: int, current: Any) -> Any:
             if current is not None or it < KEEP - 1:
@@ -232,12 +255,21 @@ class _Run:
     # -- recording ------------------------------------------------------------
 
     def record(
-        self, fid: int, block: int, line: int, it: int, names: Sequence[str] | None, values: Any
+        self,
+        fid: int,
+        block: int,
+        line: int,
+        it: int,
+        names: Sequence[str] | None,
+        values: Any,
+        counted: bool = True,
     ) -> None:
-        key = (fid, block)
+        """Keep one snapshot (`counted`: unless the call's counter will count it)."""
+        key = _key(fid, block)
         count = self.snap_counts.get(key, 0)
-        self.snap_counts[key] = count + 1
-        snapshot = (next(self.seq), fid, block, line, it, names, self.freeze_values(values))
+        self.snap_counts[key] = count + counted
+        self.last_seq = next(self.seq)
+        snapshot = (self.last_seq, fid, block, line, it, names, self.freeze_values(values))
         if count < KEEP and len(self.first_snaps) < self.spec.max_snapshots:
             self.first_snaps.append(snapshot)
         else:
@@ -253,32 +285,38 @@ class _Run:
         rings = rec[_RINGS]
         if rings is None:
             rings = rec[_RINGS] = {}
+            rec[_ANCHORS] = {}
             rec[_FRAME] = frame  # to harvest a generator that never finishes
             self.open[id(rec)] = rec
         found = rings.get(block)
         if found is None:
+            rec[_ANCHORS][block] = self.last_seq
             plain = sample is not None and _IMMUTABLE.issuperset(map(type, sample))
             found = rings[block] = [None] * KEEP if plain else _FreezingRing(self.freeze)
         return found
 
     def harvest(self, rec: list[Any], frame: types.FrameType) -> None:
         """Move a call's rings into the per-(function, block) rings."""
-        rings, fid = rec[_RINGS], rec[_FID]
-        rec[_RINGS] = rec[_FRAME] = None
+        rings, anchors, fid = rec[_RINGS], rec[_ANCHORS], rec[_FID]
+        rec[_RINGS] = rec[_FRAME] = rec[_ANCHORS] = None
         self.open.pop(id(rec), None)
         local = frame.f_locals
         for block, ring in rings.items():
-            key = (fid, block)
+            key = _key(fid, block)
             counter = local.get(f"{self.plan.prefix}i{block}", 0)
             self.snap_counts[key] = self.snap_counts.get(key, 0) + max(0, counter - KEEP)
             target = self.snap_rings.get(key)
             if target is None:
                 target = self.snap_rings[key] = deque(maxlen=KEEP)
-            for item in sorted((i for i in ring if i is not None), key=lambda i: i[1]):
+            items = sorted((i for i in ring if i is not None), key=lambda i: i[1])
+            for n, item in enumerate(items, 1):
                 index, it = item[0], item[1]
                 point = self.plan.points[index if index >= 0 else -index - 1]
                 names, values = (point.names, item[2:]) if index >= 0 else (None, item[2])
-                target.append((next(self.seq), fid, block, point.line, it, names, values))
+                # The ring does not say when each item was written, only that it
+                # was after the block's last snapshot recorded one by one.
+                seq = anchors[block] + n / (KEEP + 1)
+                target.append((seq, fid, block, point.line, it, names, values))
 
     def raised_at(self, exc: BaseException | None, frame: types.FrameType, fid: int) -> int:
         """The line of `frame` an exception came from; records the lines run up to it."""
@@ -290,16 +328,29 @@ class _Run:
         return line
 
     def exception_snapshot(
-        self, rec: list[Any], line: int, handler_block: int, frame: types.FrameType
+        self,
+        rec: list[Any],
+        line: int,
+        handler_block: int,
+        frame: types.FrameType,
+        name: str,
+        bumped: bool,
     ) -> int:
-        """Snapshot the block an exception left (unless it is caught in that block)."""
+        """Snapshot the block an exception left (unless it is caught in that block).
+
+        `name` is bound by the `except` clause (not by the block). `bumped`: the
+        code goes on and bumps the block's counter, which counts the snapshot
+        from iteration KEEP on.
+        """
         fid = rec[_FID]
         block = self.plan.functions[fid].table.get(line, NONE)
-        if block == NONE or block == handler_block:
+        if block in (NONE, handler_block):
             return NONE
         local = frame.f_locals
         it = local.get(f"{self.plan.prefix}i{block}", 0)
-        self.record(fid, block, line, it, None, self.frame_values(local))
+        values = self.frame_values(local)
+        values.pop(name, None)
+        self.record(fid, block, line, it, None, values, counted=not bumped or it < KEEP)
         return block
 
     def frame_values(self, local: dict[str, Any]) -> dict[str, Any]:
@@ -315,7 +366,9 @@ class _Run:
             return value
         if kind in (list, set, dict, tuple) and len(value) <= _SMALL:
             scalars = _SCALARS.issuperset
-            if scalars(map(type, value)) and (kind is not dict or scalars(map(type, value.values()))):
+            if scalars(map(type, value)) and (
+                kind is not dict or scalars(map(type, value.values()))
+            ):
                 return value if kind is tuple else value.copy()
         with self.muted():
             return _Repr(safe_repr(value, self.limit))
@@ -359,14 +412,14 @@ class _Run:
         return CallRecord(
             function=function.qualname,
             depth=rec[_DEPTH],
-            args={n: self.render(v) for n, v in zip(function.arg_names, rec[_ARGS])},
+            args={n: self.render(v) for n, v in zip(function.arg_names, rec[_ARGS], strict=True)},
             result=None if result is _NOTHING else self.render(result),
             exception=rec[_EXC],
         )
 
     def render_snapshot(self, snapshot: Snapshot) -> BlockSnapshot:
         _, fid, block, line, it, names, values = snapshot
-        pairs = values.items() if names is None else zip(names, values)
+        pairs = values.items() if names is None else zip(names, values, strict=True)
         return BlockSnapshot(
             self.plan.functions[fid].qualname, block, line, self.render_values(pairs), it
         )

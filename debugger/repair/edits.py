@@ -133,6 +133,61 @@ def precedence(node: cst.CSTNode) -> int:
     return ATOM
 
 
+# The constant that makes `x op c` (right) or `c op x` (left) just `x`. An edit
+# that makes one is the delete-term edit written worse (`x + 0` for `x`), so
+# mutators leave it to that one. `/ 1` and `// 1` are here too: they keep the
+# value of an int (the type changes for `/`), and a float floored by `// 1`
+# instead of `int()` or `math.floor` is not a fix anyone means.
+_IDENTITIES: dict[tuple[type[cst.BaseBinaryOp], str], int] = {
+    (cst.Add, "left"): 0,
+    (cst.Add, "right"): 0,
+    (cst.Subtract, "right"): 0,
+    (cst.Multiply, "left"): 1,
+    (cst.Multiply, "right"): 1,
+    (cst.Divide, "right"): 1,
+    (cst.FloorDivide, "right"): 1,
+    (cst.Power, "right"): 1,
+    (cst.BitOr, "left"): 0,
+    (cst.BitOr, "right"): 0,
+    (cst.BitXor, "left"): 0,
+    (cst.BitXor, "right"): 0,
+    (cst.BitAnd, "left"): -1,
+    (cst.BitAnd, "right"): -1,
+    (cst.LeftShift, "right"): 0,
+    (cst.RightShift, "right"): 0,
+}
+
+
+def makes_identity(operator: cst.BaseBinaryOp, side: str, value: object) -> bool:
+    """Whether the number `value` as the `side` operand of `operator` leaves the other unchanged."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return value == _IDENTITIES.get((type(operator), side))
+
+
+def binary_level(node: cst.CSTNode) -> int | None:
+    """The precedence of a binary operation's operator; None for any other node."""
+    if not isinstance(node, cst.BinaryOperation):
+        return None
+    return BINARY_PRECEDENCE.get(type(node.operator))
+
+
+def operand_chain(
+    node: cst.BaseExpression, level: int, top: bool = True
+) -> list[tuple[cst.BaseBinaryOp | None, cst.BaseExpression]]:
+    """`a + b - c` as [(None, a), (+, b), (-, c)] at one precedence level.
+
+    Parenthesized parts below the top stay whole: they are one operand as written.
+    """
+    if (
+        isinstance(node, cst.BinaryOperation)
+        and binary_level(node) == level
+        and (top or not node.lpar)
+    ):
+        return operand_chain(node.left, level, top=False) + [(node.operator, node.right)]
+    return [(None, node)]
+
+
 def operand_precedences(node: cst.CSTNode) -> dict[str, int]:
     """The precedence each operand field of an operator node needs (left-associative)."""
     if isinstance(node, cst.BinaryOperation):
@@ -272,6 +327,30 @@ def replacement_summary(old: str, new: str, line: int) -> str:
     return f"`{short(old)}` → `{short(new)}` on line {line}"
 
 
+def deletion_summary(old: str, new: str, line: int) -> str:
+    """ "delete `+ 1` on line 3" when `new` is `old` less one piece, else a replacement summary."""
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    # The suffix may not reach into the prefix: `a + b - c` → `a - c` removes `+ b `.
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    start, end = prefix, len(old) - suffix
+    if prefix + suffix != len(new) or start == end:
+        return replacement_summary(old, new, line)
+    # Slide the removed piece left while that removes the same text, so it reads
+    # as an operator and its operand (`+ b`) rather than `b +`.
+    while start > 0 and old[start - 1] == old[end - 1]:
+        start -= 1
+        end -= 1
+    removed = old[start:end].strip()
+    if removed:
+        return f"delete `{short(removed)}` on line {line}"
+    return replacement_summary(old, new, line)
+
+
 _SKIPPED_TOKENS = {
     tokenize.NEWLINE,
     tokenize.NL,
@@ -295,9 +374,31 @@ def code_tokens(code: str) -> tuple[str, ...]:
         return tuple(code.split())
 
 
+_OPENERS = frozenset("([{")
+_CLOSERS = frozenset(")]}")
+
+
+def _unwrapped(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """`tokens` without parentheses around the whole snippet, if it has them."""
+    if len(tokens) < 2 or tokens[0] != "(" or tokens[-1] != ")":
+        return tokens
+    depth = 0
+    for i, token in enumerate(tokens):
+        depth += token in _OPENERS
+        depth -= token in _CLOSERS
+        if depth == 0 and i < len(tokens) - 1:
+            return tokens  # `(a) + (b)`: the first one closes early
+    return tokens[1:-1]
+
+
 def tokens_changed(old: str, new: str) -> int:
-    """How many tokens differ between two snippets (at least 1)."""
-    a, b = code_tokens(old), code_tokens(new)
+    """How many tokens differ between two snippets (at least 1).
+
+    Parentheses around a whole snippet do not count: the splice adds or drops
+    them as the position needs, so `(n + 1)` → `n` is a two-token edit, as
+    `n + 1` → `n` is.
+    """
+    a, b = _unwrapped(code_tokens(old)), _unwrapped(code_tokens(new))
     changed = sum(
         max(i2 - i1, j2 - j1)
         for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()

@@ -22,13 +22,15 @@ def _positional(args: Sequence[cst.Arg]) -> bool:
     return all(arg.keyword is None and not arg.star for arg in args)
 
 
-def _shift_at(index: SiteIndex, node: cst.BaseExpression, deltas: Sequence[int]) -> Iterator[Edit]:
+def shift_at(
+    index: SiteIndex, node: cst.BaseExpression, deltas: Sequence[int], kind: str = "off-by-one"
+) -> Iterator[Edit]:
     """`node` ± 1 at its own site (so the edit is as small as the expression)."""
     site = index.site_of(node)
     if site is None:
         return
     for delta in deltas:
-        yield index.replace(site, shifted(node, delta), "off-by-one")
+        yield index.replace(site, shifted(node, delta), kind)
 
 
 def range_bounds(site: Site, index: SiteIndex, context: CandidateContext) -> Iterator[Edit]:
@@ -38,12 +40,12 @@ def range_bounds(site: Site, index: SiteIndex, context: CandidateContext) -> Ite
     assert isinstance(node, cst.Call)
     args = list(node.args)
     if len(args) == 1:
-        yield from _shift_at(index, args[0].value, (1, -1))
+        yield from shift_at(index, args[0].value, (1, -1))
         one = cst.Arg(literal(1), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         yield index.replace(site, node.with_changes(args=[one, args[0]]), "off-by-one")
     elif len(args) in (2, 3):
-        yield from _shift_at(index, args[1].value, (1, -1))
-        yield from _shift_at(index, args[0].value, (1, -1))
+        yield from shift_at(index, args[1].value, (1, -1))
+        yield from shift_at(index, args[0].value, (1, -1))
         if len(args) == 2 and literal_value(args[0].value) in (0, 1):
             yield index.replace(site, node.with_changes(args=[args[1]]), "off-by-one")
 
@@ -61,7 +63,7 @@ def index_shift(site: Site, index: SiteIndex, context: CandidateContext) -> Iter
         value, (cst.ConcatenatedString, cst.FormattedString)
     ):
         return
-    yield from _shift_at(index, value, (-1, 1))
+    yield from shift_at(index, value, (-1, 1))
 
 
 def length_shift(site: Site, index: SiteIndex, context: CandidateContext) -> Iterator[Edit]:
@@ -74,7 +76,7 @@ def length_shift(site: Site, index: SiteIndex, context: CandidateContext) -> Ite
         parent.operator, (cst.Add, cst.Subtract)
     ):
         return
-    yield from _shift_at(index, node, (-1, 1))  # type: ignore[arg-type]
+    yield from shift_at(index, node, (-1, 1))  # type: ignore[arg-type]
 
 
 def offset_shift(site: Site, index: SiteIndex, context: CandidateContext) -> Iterator[Edit]:
@@ -86,7 +88,7 @@ def offset_shift(site: Site, index: SiteIndex, context: CandidateContext) -> Ite
         and isinstance(node.right, cst.Integer)
         and not node.lpar
     ):
-        yield from _shift_at(
+        yield from shift_at(
             index, node, (1, -1) if isinstance(node.operator, cst.Subtract) else (-1, 1)
         )
 
@@ -124,7 +126,7 @@ def slice_bounds(site: Site, index: SiteIndex, context: CandidateContext) -> Ite
         yield index.replace(site, _with_slice(node, variant), "slice")
 
 
-_REVERSIBLE_TYPES = frozenset({"list", "str", "tuple", "bytes", "range", "deque"})
+REVERSIBLE_TYPES = frozenset({"list", "str", "tuple", "bytes", "range", "deque"})
 
 
 def _reversible(site: Site) -> bool:
@@ -145,7 +147,7 @@ def add_reverse_slice(site: Site, index: SiteIndex, context: CandidateContext) -
     if isinstance(node, cst.Name):
         observed = context.observed_types.get(site.function, {})
         known = known_type(index.scopes.get(site.function), observed, node.value)
-        if known is not None and known not in _REVERSIBLE_TYPES:
+        if known is not None and known not in REVERSIBLE_TYPES:
             return
     reverse = cst.SubscriptElement(cst.Slice(lower=None, upper=None, step=literal(-1)))
     yield index.replace(site, cst.Subscript(value=fit(node, ATOM), slice=[reverse]), "slice")

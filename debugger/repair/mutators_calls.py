@@ -151,6 +151,8 @@ def swap_args(site: Site, index: SiteIndex, context: CandidateContext) -> Iterat
     args = node.args
     if any(a.keyword is not None or a.star for a in args):
         return
+    if _is_call_to(node, "range") and len(args) == 2:
+        return  # `range(n, 1)` is empty; reversing a range needs a step too
     texts = [index.code(a.value) for a in args]
     # Single transpositions first: two arguments in the wrong order is the usual slip.
     orders = sorted(

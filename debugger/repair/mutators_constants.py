@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from .context import CandidateContext
-from .edits import Edit, NotALiteral, literal, literal_value
+from .edits import Edit, NotALiteral, literal, literal_value, makes_identity
 from .sites import Site, SiteIndex
 
 # The constants a default, initial value or sentinel most often should have been.
@@ -43,6 +43,26 @@ def _alternatives(value: object, context: CandidateContext) -> list[object]:
     return seen
 
 
+def _redundant(
+    option: object, value: object, node: cst.CSTNode, parent: cst.CSTNode | None
+) -> bool:
+    """Whether `option` in place of `value` only repeats another mutator's edit, worse."""
+    if not isinstance(parent, cst.BinaryOperation) or isinstance(option, bool):
+        return False
+    if not isinstance(option, (int, float)) or not isinstance(value, (int, float)):
+        return False
+    side = "left" if parent.left is node else "right"
+    if makes_identity(parent.operator, side, option):
+        return True
+    # `x + -1` is the arithmetic swap's `x - 1`, and `x - -1` its `x + 1`.
+    return (
+        side == "right"
+        and isinstance(parent.operator, (cst.Add, cst.Subtract))
+        and option == -value
+        and option < 0
+    )
+
+
 def constant(site: Site, index: SiteIndex, context: CandidateContext) -> Iterator[Edit]:
     node = site.node
     parent = site.parent
@@ -61,6 +81,8 @@ def constant(site: Site, index: SiteIndex, context: CandidateContext) -> Iterato
     quote = node.quote if isinstance(node, cst.SimpleString) else '"'
     for option in _alternatives(value, context):
         if isinstance(option, str) and site.in_fstring:
+            continue
+        if _redundant(option, value, node, parent):
             continue
         new = literal(option, quote[0])
         if getattr(node, "lpar", None):

@@ -1,4 +1,5 @@
-"""Operator swaps: arithmetic, comparison, boolean, augmented assignment, unary removal.
+"""Operator swaps: arithmetic, comparison, boolean, augmented assignment, unary removal,
+and swapped operands of a non-commutative operator.
 
 Each table lists, for an operator, its replacements in the order a human
 would try them (the nearest mistake first: `<` was meant as `<=` more often
@@ -12,7 +13,16 @@ from collections.abc import Iterator
 import libcst as cst
 
 from .context import CandidateContext
-from .edits import Edit, refit_operands, same_spacing
+from .edits import (
+    ADDITIVE,
+    Edit,
+    literal_value,
+    makes_identity,
+    operand_chain,
+    refit_operands,
+    same_spacing,
+)
+from .scopes import known_type, static_shape
 from .sites import Site, SiteIndex
 
 _ARITHMETIC: dict[type[cst.BaseBinaryOp], tuple[type[cst.BaseBinaryOp], ...]] = {
@@ -104,7 +114,10 @@ def arithmetic(site: Site, index: SiteIndex, context: CandidateContext) -> Itera
     node = site.node
     if not isinstance(node, cst.BinaryOperation):
         return
+    left, right = literal_value(node.left), literal_value(node.right)
     for new_type in _ARITHMETIC.get(type(node.operator), ()):
+        if makes_identity(new_type(), "left", left) or makes_identity(new_type(), "right", right):
+            continue  # `x + 1` → `x * 1` is the deleted term `x`, written worse
         op = same_spacing(new_type(), node.operator)
         new = refit_operands(node.with_changes(operator=op))
         yield index.replace(
@@ -117,7 +130,10 @@ def augmented_assignment(site: Site, index: SiteIndex, context: CandidateContext
     if not isinstance(node, cst.AugAssign):
         return
     binary = _AUGMENTED.get(type(node.operator))
+    value = literal_value(node.value)
     for new_binary in _ARITHMETIC.get(binary, ()) if binary else ():
+        if makes_identity(new_binary(), "right", value):
+            continue  # `x *= 1` does nothing: the deleted statement, written worse
         op = same_spacing(_AUGMENTED_OF[new_binary](), node.operator)
         yield index.replace(
             site,
@@ -127,10 +143,21 @@ def augmented_assignment(site: Site, index: SiteIndex, context: CandidateContext
         )
 
     # `x += 1` where `x = 1` was meant.
+    yield index.replace(
+        site,
+        plain_assignment(node, node.value),
+        "augassign",
+        _operator_summary(index, node.operator, cst.AssignEqual(), site.line),
+    )
+
+
+def plain_assignment(node: cst.AugAssign, value: cst.BaseExpression) -> cst.Assign:
+    """`target = value` in place of `node`, spaced around `=` as `node` is around its operator."""
+
     def simple(ws: object) -> cst.SimpleWhitespace:
         return ws if isinstance(ws, cst.SimpleWhitespace) else cst.SimpleWhitespace(" ")
 
-    assign = cst.Assign(
+    return cst.Assign(
         targets=[
             cst.AssignTarget(
                 node.target,
@@ -138,14 +165,8 @@ def augmented_assignment(site: Site, index: SiteIndex, context: CandidateContext
                 whitespace_after_equal=simple(getattr(node.operator, "whitespace_after", None)),
             )
         ],
-        value=node.value,
+        value=value,
         semicolon=node.semicolon,
-    )
-    yield index.replace(
-        site,
-        assign,
-        "augassign",
-        _operator_summary(index, node.operator, cst.AssignEqual(), site.line),
     )
 
 
@@ -189,4 +210,49 @@ def unary(site: Site, index: SiteIndex, context: CandidateContext) -> Iterator[E
     yield index.replace(site, inner, "unary")
 
 
-MUTATORS = (arithmetic, augmented_assignment, comparison, boolean, unary)
+# Operators whose operands mean something else the other way round. Comparisons
+# are left out: `b < a` is `a > b`, which the comparison table already offers.
+_ORDERED = (cst.Subtract, cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power)
+# `+` is order-sensitive only as concatenation, so it is swapped only when
+# neither side is known to be something else (a number makes the swap a no-op).
+CONCATENATED = frozenset({"str", "list", "tuple"})
+
+
+def operand_type(
+    expr: cst.BaseExpression, site: Site, index: SiteIndex, context: CandidateContext
+) -> str | None:
+    if isinstance(expr, cst.Name):
+        observed = context.observed_types.get(site.function, {})
+        return known_type(index.scopes.get(site.function), observed, expr.value)
+    return static_shape(expr)
+
+
+def swap_operands(site: Site, index: SiteIndex, context: CandidateContext) -> Iterator[Edit]:
+    """`a - b` → `b - a`, `result + digit` → `digit + result` (prepend, not append)."""
+    node = site.node
+    if not isinstance(node, cst.BinaryOperation):
+        return
+    if isinstance(node.operator, cst.Add):
+        for operand in (node.left, node.right):
+            shape = operand_type(operand, site, index, context)
+            if shape is not None and shape not in CONCATENATED:
+                return
+    elif not isinstance(node.operator, _ORDERED):
+        return
+    if isinstance(node.operator, cst.Add):
+        # Concatenation is associative, so `a + b + c` → `c + a + b` rather than
+        # `c + (a + b)`: the same value, written the way a person would.
+        chain = operand_chain(node.left, ADDITIVE)
+        new: cst.BaseExpression = cst.BinaryOperation(
+            left=node.right, operator=node.operator, right=chain[0][1]
+        )
+        for op, term in chain[1:]:
+            assert op is not None
+            new = cst.BinaryOperation(left=new, operator=op, right=term)
+        new = new.with_changes(lpar=node.lpar, rpar=node.rpar)
+    else:
+        new = refit_operands(node.with_changes(left=node.right, right=node.left))
+    yield index.replace(site, new, "swap-operands")
+
+
+MUTATORS = (arithmetic, augmented_assignment, comparison, boolean, unary, swap_operands)

@@ -1,4 +1,4 @@
-"""Statement-level edits: delete a statement, delete a term of a sum, insert a `return`."""
+"""Statement-level edits: delete a statement, delete a term or factor, insert a `return`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from .context import CandidateContext
-from .edits import UNARY, Edit, fit, short
+from .edits import UNARY, Edit, binary_level, deletion_summary, fit, operand_chain, short
 from .sites import Site, SiteIndex
 
 _MAX_RETURNED_NAMES = 4
@@ -43,44 +43,40 @@ def delete_statement(site: Site, index: SiteIndex, context: CandidateContext) ->
     yield index.replace(site, cst.Pass(), "delete-statement", summary)
 
 
-def _chain(
-    node: cst.BaseExpression, top: bool = True
-) -> list[tuple[cst.BaseBinaryOp | None, cst.BaseExpression]]:
-    """`a + b - c` as [(None, a), (+, b), (-, c)]; parenthesized parts stay whole."""
-    if (
-        isinstance(node, cst.BinaryOperation)
-        and isinstance(node.operator, (cst.Add, cst.Subtract))
-        and (top or not node.lpar)
-    ):
-        return _chain(node.left, top=False) + [(node.operator, node.right)]
-    return [(None, node)]
+# After these, the first term can go: `a * b` → `b`, `a - b` → `-b`. After `/`,
+# `%`, `**` or a shift, the rest would need a made-up left operand.
+_FIRST_DROPPABLE = (cst.Add, cst.Subtract, cst.Multiply, cst.BitOr, cst.BitXor, cst.BitAnd)
 
 
 def delete_term(site: Site, index: SiteIndex, context: CandidateContext) -> Iterator[Edit]:
+    """Drop one operand of a chain of same-precedence operators (`x + 1` → `x`, `x * 2` → `x`)."""
     node = site.node
     parent = site.parent
-    if not isinstance(node, cst.BinaryOperation) or not isinstance(
-        node.operator, (cst.Add, cst.Subtract)
-    ):
+    level = binary_level(node)
+    if level is None or not isinstance(node, cst.BinaryOperation):
         return
     if (  # only the top of a chain; inner links are covered by it
         isinstance(parent, cst.BinaryOperation)
-        and isinstance(parent.operator, (cst.Add, cst.Subtract))
+        and binary_level(parent) == level
         and parent.left is node
         and not node.lpar
     ):
         return
-    terms = _chain(node)
+    terms = operand_chain(node, level)
     for dropped in range(len(terms)):
         rest = terms[:dropped] + terms[dropped + 1 :]
         first_op, first = rest[0]
+        if first_op is not None and not isinstance(first_op, _FIRST_DROPPABLE):
+            continue
+        # The node's own parentheses go with it: `(n + 1)` → `n`; the splice puts
+        # them back where precedence or a line break needs them.
         result: cst.BaseExpression = first
         if isinstance(first_op, cst.Subtract):
             result = cst.UnaryOperation(operator=cst.Minus(), expression=fit(first, UNARY + 1))
         for op, term in rest[1:]:
             assert op is not None
             result = cst.BinaryOperation(left=result, operator=op, right=term)
-        yield index.replace(site, result, "delete-term")
+        yield index.replace(site, result, "delete-term", describe=deletion_summary)
 
 
 def _returnable_names(index: SiteIndex, site: Site) -> list[str]:

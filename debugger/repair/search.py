@@ -20,7 +20,7 @@ from mgdebug.analysis.model import Expectation, ModuleInfo
 
 from ..report import Fix, SearchStats, shown_path
 from ..results import ExpectationResult
-from ..sandbox import Job, Sandbox
+from ..sandbox import Sandbox
 from .candidates import KIND_PRIORS, Candidate, CandidateContext, generate_candidates
 
 BATCH = 24  # candidates handed to the sandbox at once: keeps both workers busy
@@ -104,16 +104,11 @@ def search_fixes(
             if not batch:
                 return
             remaining = max(0.5, deadline - time.monotonic())
-            jobs = [
-                Job(
-                    source=c.source,
-                    expectations=ordered,
-                    stop_at_first_failure=True,
-                    wall_seconds=min(remaining, per_candidate),
-                )
-                for c in batch
-            ]
-            for index, results in sandbox.run_many(jobs):
+            for index, results in sandbox.run_candidates(
+                [c.source for c in batch],
+                ordered,
+                wall_seconds_each=min(remaining, per_candidate),
+            ):
                 cand = batch[index]
                 kinds[cand.kind] += 1
                 outcome.stats.candidates_tried += 1

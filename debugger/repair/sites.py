@@ -9,7 +9,7 @@ places that turn nodes into text.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -27,6 +27,7 @@ from .edits import (
     TextEdit,
     fit,
     operand_precedences,
+    parenthesize,
     replacement_summary,
     short,
 )
@@ -173,18 +174,52 @@ class SiteIndex:
 
     # --- the only places where edits become text -----------------------------------
 
-    def replace(self, site: Site, new: cst.CSTNode, kind: str, summary: str | None = None) -> Edit:
-        """Replace the node at `site` with `new` (parenthesized if its position needs it)."""
+    def replace(
+        self,
+        site: Site,
+        new: cst.CSTNode,
+        kind: str,
+        summary: str | None = None,
+        *,
+        describe: Callable[[str, str, int], str] = replacement_summary,
+    ) -> Edit:
+        """Replace the node at `site` with `new` (parenthesized if its position needs it).
+
+        `describe(old_text, new_text, line)` words the summary unless `summary` is given.
+        """
         if isinstance(new, cst.BaseExpression):
             new = fit(new, site.min_precedence)
         old_text = self.text(site)
         new_text = self.code(new, site.indent)
+        if (
+            isinstance(new, cst.BaseExpression)
+            and not new.lpar
+            and getattr(site.node, "lpar", None)
+            and ("\n" in new_text or "\r" in new_text)
+        ):
+            # The old node's parentheses held its line breaks; without them, or
+            # enclosing brackets we cannot see from here, the code would not parse.
+            new_text = self.code(parenthesize(new), site.indent)
+        # `if(x)` → `ifnot (x)`, `return(x)` → `returnx`: where the old code's
+        # parentheses separated it from a neighbouring word, a space must.
+        if (
+            new_text
+            and _word_char(new_text[0])
+            and _word_char(self.source[site.start - 1 : site.start])
+        ):
+            new_text = " " + new_text
+        if (
+            new_text
+            and _word_char(new_text[-1])
+            and _word_char(self.source[site.end : site.end + 1])
+        ):
+            new_text += " "
         return Edit(
             kind=kind,
             line=site.line,
             function=site.function,
             changes=(TextEdit(site.start, site.end, new_text),),
-            summary=summary or replacement_summary(old_text, new_text, site.line),
+            summary=summary or describe(old_text, new_text, site.line),
             old=old_text,
             new=new_text,
         )
@@ -226,6 +261,10 @@ class SiteIndex:
             old="",
             new=code,
         )
+
+
+def _word_char(text: str) -> bool:
+    return len(text) == 1 and (text.isalnum() or text == "_")
 
 
 class _Collector(cst.CSTVisitor):

@@ -148,7 +148,7 @@ def test_pytest_test_file_outside_the_folder_is_copied_in(box: Sandbox, tmp_path
     assert (result.status, result.actual, result.expected) == ("fail", "2", "3")
 
 
-def test_infinite_loop_times_out_and_keeps_earlier_results(box: Sandbox) -> None:
+def test_infinite_loop_times_out_alone_and_the_rest_runs(box: Sandbox) -> None:
     started = time.monotonic()
     results = run(
         box,
@@ -159,8 +159,22 @@ def test_infinite_loop_times_out_and_keeps_earlier_results(box: Sandbox) -> None
         wall_seconds=1.5,
     )
     assert time.monotonic() - started < 6
-    assert [r.status for r in results] == ["pass", "fail", "timeout", "timeout"]
+    assert [r.status for r in results] == ["pass", "fail", "timeout", "pass"]
     assert "timed out" in results[2].message
+    assert results[2].error_line in (15, 16)  # where the soft limit interrupted it
+
+
+def test_code_a_signal_cannot_interrupt_is_killed_at_the_deadline(box: Sandbox) -> None:
+    started = time.monotonic()
+    stuck, after = run(
+        box,
+        expectation("c", "exec", code="sum(range(10**15))"),  # one C call: no signal handler runs
+        expectation("after", "eval", call="1", expected="1"),
+        wall_seconds=1.0,
+    )
+    assert time.monotonic() - started < 6
+    assert (stuck.status, after.status) == ("timeout", "timeout")
+    assert stuck.message == "timed out after 1 s (wall clock)"
 
 
 def test_fork_bomb_is_refused_not_executed(box: Sandbox) -> None:

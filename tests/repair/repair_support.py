@@ -1,43 +1,12 @@
-"""Helpers shared by the repair tests: a `ModuleInfo` from `ast`, and candidate lists."""
+"""Helpers shared by the repair tests: candidate lists for sources named by their code."""
 
 from __future__ import annotations
 
-import ast
 import textwrap
 from collections.abc import Sequence
 
-from mgdebug.analysis.model import FunctionInfo, ModuleInfo
+from mgdebug.analysis.functions import analyze_module
 from mgdebug.debugger.repair.candidates import Candidate, CandidateContext, generate_candidates
-
-
-def build_module_info(source: str) -> ModuleInfo:
-    """What `analysis` would say about the functions (only the fields the generator reads)."""
-    functions: dict[str, FunctionInfo] = {}
-
-    def visit(node: ast.AST, prefix: str, parent: str | None, class_name: str | None) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                qualname = prefix + child.name
-                functions[qualname] = FunctionInfo(
-                    qualname=qualname,
-                    name=child.name,
-                    line=child.lineno,
-                    end_line=child.end_lineno or child.lineno,
-                    body_line=child.body[0].lineno,
-                    params=[a.arg for a in child.args.args],
-                    docstring=ast.get_docstring(child),
-                    docstring_line=None,
-                    class_name=class_name,
-                    parent=parent,
-                )
-                visit(child, qualname + ".", qualname, None)
-            elif isinstance(child, ast.ClassDef):
-                visit(child, prefix + child.name + ".", parent, child.name)
-            else:
-                visit(child, prefix, parent, class_name)
-
-    visit(ast.parse(source), "", None, None)
-    return ModuleInfo(source=source, functions=functions, syntax_errors=[])
 
 
 def code(text: str) -> str:
@@ -62,7 +31,7 @@ def candidates(
     numbers = [line if isinstance(line, int) else line_of(source, line) for line in lines]
     suspicious = [(n, 1.0 - i / 100) for i, n in enumerate(numbers)]
     return list(
-        generate_candidates(source, build_module_info(source), suspicious, context, pairs=pairs)
+        generate_candidates(source, analyze_module(source), suspicious, context, pairs=pairs)
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 
 import pytest
-from repair_support import build_module_info, candidates, code, line_of, position_of
+from repair_support import candidates, code, line_of, position_of
 
+from mgdebug.analysis.functions import analyze_module
 from mgdebug.debugger.repair.candidates import KIND_PRIORS, generate_candidates
 from mgdebug.debugger.repair.sites import SiteIndex
 
@@ -81,7 +82,7 @@ def test_site_text_is_exactly_the_node_code() -> None:
         \treturn -(a)
         """
     )
-    index = SiteIndex(source, build_module_info(source))
+    index = SiteIndex(source, analyze_module(source))
     assert index.sites
     for site in index.sites.values():
         if hasattr(site.node, "lpar"):
@@ -101,13 +102,13 @@ def test_order_follows_suspicion_then_kind_priors() -> None:
 
 def test_candidates_are_generated_lazily() -> None:
     source = "def f(x):\n" + "".join(f"    x = x + {i}\n" for i in range(200)) + "    return x\n"
-    stream = generate_candidates(source, build_module_info(source), [(2, 1.0)])
+    stream = generate_candidates(source, analyze_module(source), [(2, 1.0)])
     first = next(stream)
     assert first.line == 2
 
 
 def test_source_with_syntax_error_gives_no_candidates() -> None:
-    info = build_module_info("def f():\n    return 1\n")  # what analysis knew before the typo
+    info = analyze_module("def f():\n    return 1\n")  # what analysis knew before the typo
     broken = "def f(:\n    return 1\n"
     assert list(generate_candidates(broken, info, [(2, 1.0)])) == []
 
@@ -126,7 +127,7 @@ def test_pairs_come_after_all_single_edits_and_combine_two_lines() -> None:
     kinds = [c.kind for c in found]
     first_pair = kinds.index("pair")
     assert all(k == "pair" for k in kinds[first_pair:])
-    fixed = source.replace("range(n)", "range(n + 1)").replace("i * 2", "i ** 2")
+    fixed = source.replace("range(n)", "range(n + 1)").replace("+= i * 2", "-= i * 2")
     assert fixed in {c.source for c in found[first_pair:]}
     assert "pair" not in {c.kind for c in candidates(source, [3, 4])}
 

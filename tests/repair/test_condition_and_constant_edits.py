@@ -86,3 +86,40 @@ def test_constants_from_the_spec_of_the_same_type_are_tried() -> None:
     found = candidates(source, [2], context)
     assert source.replace("'Hello, '", "'Hi, '") in sources(found)
     assert not any("42" in c.source for c in found)  # an int never replaces a string
+
+
+def test_no_constant_edit_makes_an_identity_operation() -> None:
+    source = code(
+        """
+        def f(x, y):
+            a = x + 1
+            b = x * 2
+            c = x - 1
+            d = 2 * y / 3
+            return a, b, c, d
+        """
+    )
+    found = candidates(source, [2, 3, 4, 5])
+    got = sources(found)
+    for identity in ("x + 0", "x * 1", "x - 0", "= 1 * y", "x ** 1"):
+        assert not any(identity in s for s in got), identity
+    # The simpler form of each identity is there, as a deleted term or factor.
+    for old, new in (("x + 1", "x"), ("x * 2", "x"), ("x - 1", "x"), ("2 * y / 3", "2 * y")):
+        assert source.replace(f"= {old}\n", f"= {new}\n") in got
+    # `x + -1` is the arithmetic swap's `x - 1` written worse.
+    assert not any("+ -1" in s or "- -1" in s for s in got)
+    assert source.replace("x + 1", "x - 1") in got
+
+
+def test_an_edit_next_to_a_keyword_keeps_a_space_between_them() -> None:
+    source = code(
+        """
+        def f(x):
+            if(x > 0):
+                return(x + 1)
+            return x
+        """
+    )
+    got = sources(candidates(source, [2, 3]))
+    assert source.replace("if(x > 0)", "if not (x > 0)") in got
+    assert source.replace("return(x + 1)", "return x") in got

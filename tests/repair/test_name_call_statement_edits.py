@@ -142,3 +142,68 @@ def test_inserting_a_missing_return_after_a_loop_and_before_a_dropped_call() -> 
     assert source.replace("        walk(n - 1)", "        return walk(n - 1)") in got
     for candidate in found:
         ast.parse(candidate.source)
+
+
+def test_deleted_term_is_summarized_as_a_deletion() -> None:
+    source = code(
+        """
+        def f(a, b, c):
+            return a + b - c
+        """
+    )
+    summaries = {c.source: c.summary for c in candidates(source, [2])}
+    assert summaries[source.replace("a + b - c", "a - c")] == "delete `+ b` on line 2"
+    assert summaries[source.replace("a + b - c", "a + b")] == "delete `- c` on line 2"
+    assert summaries[source.replace("a + b - c", "b - c")] == "delete `a +` on line 2"
+
+
+def test_deleting_a_term_drops_parentheses_it_no_longer_needs() -> None:
+    source = code(
+        """
+        def mean(values, total, k):
+            avg = total / (len(values) + 1)
+            low = (total - 1) * k
+            return avg, low
+        """
+    )
+    found = candidates(source, [2, 3])
+    summaries = {c.source: c.summary for c in found}
+    fixed = source.replace("(len(values) + 1)", "len(values)")
+    assert summaries[fixed] == "`(len(values) + 1)` → `len(values)` on line 2"
+    assert source.replace("(len(values) + 1)", "(len(values))") not in summaries
+    # Precedence still needs them: `(total - 1) * k` minus `1` is `total * k`, but
+    # minus `total` it is `-1 * k`, and the product minus `k` keeps its parentheses.
+    assert source.replace("(total - 1) * k", "total * k") in summaries
+    assert source.replace("(total - 1) * k", "(total - 1)") in summaries
+
+
+def test_deleting_a_term_keeps_parentheses_that_hold_a_line_break() -> None:
+    source = code(
+        """
+        def f(a, b, c):
+            x = (a
+                 + b
+                 + c)
+            return x
+        """
+    )
+    found = [c for c in candidates(source, [2]) if c.kind == "delete-term"]
+    assert len(found) == 3
+    for candidate in found:
+        ast.parse(candidate.source)
+    assert source.replace("\n         + b", "") in {c.source for c in found}
+    assert "delete `+ b` on line 2" in {c.summary for c in found}
+
+
+def test_dropped_parentheses_do_not_count_as_changed_tokens() -> None:
+    source = code(
+        """
+        def mean(values, total):
+            return total / (len(values) + 1)
+        """
+    )
+    found = candidates(source, [2])
+    fixed = next(c for c in found if c.source == source.replace("(len(values) + 1)", "len(values)"))
+    assert fixed.tokens_changed == 2
+    # `len(values) // 1` is the same deletion written worse.
+    assert not any("// 1" in c.source or "/ 1)" in c.source for c in found)

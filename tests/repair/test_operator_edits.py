@@ -6,6 +6,8 @@ import ast
 
 from repair_support import candidates, code, sources
 
+from mgdebug.debugger.repair.candidates import CandidateContext
+
 SEARCH = code(
     """
     def search(items, target):
@@ -126,3 +128,79 @@ def test_unary_operator_is_dropped() -> None:
     found = sources(candidates(source, [2, 3]))
     assert source.replace("if not flag:", "if flag:") in found
     assert source.replace("return -x", "return x") in found
+
+
+def test_operands_of_non_commutative_operators_are_swapped() -> None:
+    source = code(
+        """
+        def f(a, b):
+            return a - b, a / b, a // b, a % b, a ** b
+        """
+    )
+    found = candidates(source, [2])
+    swaps = {c.source for c in found if c.kind == "swap-operands"}
+    for op in ("-", "/", "//", "%", "**"):
+        assert source.replace(f"a {op} b", f"b {op} a") in swaps
+    assert not any("b < a" in s or "b == a" in s for s in swaps)
+
+
+def test_swapped_operands_keep_the_tree() -> None:
+    source = code(
+        """
+        def f(a, b, c):
+            return a - b * c, -a ** b
+        """
+    )
+    got = sources(candidates(source, [2]))
+    assert source.replace("a - b * c", "b * c - a") in got
+    assert source.replace("-a ** b", "-b ** a") in got
+    for candidate in got:
+        ast.parse(candidate)
+
+
+def test_concatenation_is_swapped_to_prepend() -> None:
+    # QuixBugs to_base: the digits come out least significant first.
+    source = code(
+        """
+        def to_base(num, b):
+            result = ''
+            alphabet = '0123456789ABCDEF'
+            while num > 0:
+                i = num % b
+                num = num // b
+                result = result + alphabet[i]
+            return result
+        """
+    )
+    found = candidates(source, ["result = result + alphabet[i]"])
+    fixed = source.replace("result + alphabet[i]", "alphabet[i] + result")
+    match = next(c for c in found if c.source == fixed)
+    assert match.kind == "swap-operands"
+    assert match.summary == "`result + alphabet[i]` → `alphabet[i] + result` on line 7"
+
+
+def test_a_chain_of_concatenations_is_swapped_without_parentheses() -> None:
+    source = code(
+        """
+        def f(lesser, pivot, greater):
+            return lesser + [pivot] + greater
+        """
+    )
+    got = sources(candidates(source, [2]))
+    assert source.replace("lesser + [pivot] + greater", "greater + lesser + [pivot]") in got
+    assert source.replace("lesser + [pivot] + greater", "[pivot] + lesser + greater") in got
+
+
+def test_addition_of_numbers_is_not_swapped() -> None:
+    source = code(
+        """
+        def f(xs, k):
+            n = len(xs)
+            return n + k, len(xs) + 1, k + 2.5
+        """
+    )
+    observed = CandidateContext(observed_types={"f": {"k": "int"}})
+    found = candidates(source, [3], observed)
+    assert not [c for c in found if c.kind == "swap-operands"]
+    # Without the trace, `k` could be anything, but `n` is visibly an int.
+    assert not any("k + n" in c.source for c in candidates(source, [3]))
