@@ -356,6 +356,9 @@ except {p}NameError:
             return self.edge(state, self.loops[-1].follow, join=True) + [stmt], None
         if isinstance(stmt, ast.Continue):
             return self.edge(state, self.loops[-1].header, join=True) + [stmt], None
+        if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes([stmt])):
+            # A generator may never be resumed: count its lines before it yields.
+            return self.point(state, NONE) + [stmt], state
         return [stmt], state
 
     def return_(self, stmt: ast.Return, state: _State) -> list[ast.stmt]:

@@ -10,7 +10,7 @@ Memory stays bounded on long loops and deep recursion: per function and per
 `KEEP`; the rest are counted as dropped. The rewritten code handles the first
 `KEEP` snapshots of each block in each call through `_Run.snap`, then writes
 raw value tuples into a per-call ring without calling anything. Immutable
-values are kept raw and rendered at the end; small lists, sets and dicts of
+values are kept raw and rendered at the end; lists, sets and dicts of
 scalars are copied, anything else is rendered when captured, because it may
 change later. A per-call ring is chosen by the values its block held at its
 `KEEP`th exit: if a variable turns mutable only after that, and is changed in
@@ -39,7 +39,8 @@ _SKIPPED_TYPES = frozenset(
 )
 _IMMUTABLE: frozenset[type] = RAW_TYPES | _SKIPPED_TYPES | {str, bytes, range, type}
 _SCALARS: frozenset[type] = RAW_TYPES | {str, bytes}
-_SMALL = 20  # containers up to this size are copied rather than rendered at capture
+_CONTAINERS = frozenset({list, tuple, set, frozenset, dict})
+_COPIED = 256  # containers of scalars up to this size are copied rather than rendered
 
 # A call record is a list, the cheapest record to make once per call.
 _SEQ, _FID, _DEPTH, _ARGS, _RESULT, _EXC, _ACTIVE, _RUN, _RINGS, _FRAME, _ANCHORS = range(11)
@@ -70,7 +71,9 @@ class _FreezingRing(list[Any]):
         self._freeze = freeze
 
     def __setitem__(self, index: Any, item: Any) -> None:
-        super().__setitem__(index, tuple(map(self._freeze, item)))
+        freeze = self._freeze
+        frozen = tuple([v if type(v) in _IMMUTABLE else freeze(v) for v in item])
+        super().__setitem__(index, frozen)
 
 
 class _Run:
@@ -82,8 +85,10 @@ class _Run:
         spec: TraceSpec,
         namespace: dict[str, Any] | None = None,
         mute: dict[str, Any] | None = None,
+        discard: bool = False,
     ) -> None:
         self.plan = plan
+        self.discard = discard  # nobody reads it: never call a user __repr__ for it
         self.spec = spec
         self.limit = spec.repr_limit
         self.hits = [0] * len(plan.points)
@@ -360,16 +365,17 @@ class _Run:
     # -- values -------------------------------------------------------------
 
     def freeze(self, value: Any) -> Any:
-        """`value` as it is now: itself if immutable, a copy if small, else its repr."""
+        """`value` as it is now: itself if immutable, a copy if cheap, else its repr."""
         kind = type(value)
-        if kind in _IMMUTABLE or isinstance(value, _SKIPPED_VALUES):
+        if kind in _IMMUTABLE or isinstance(value, _SKIPPED_VALUES) or self.discard:
             return value
-        if kind in (list, set, dict, tuple) and len(value) <= _SMALL:
+        if kind in _CONTAINERS and len(value) <= _COPIED:
             scalars = _SCALARS.issuperset
             if scalars(map(type, value)) and (
                 kind is not dict or scalars(map(type, value.values()))
             ):
-                return value if kind is tuple else value.copy()
+                # Cheaper than a repr now, and renders the same at the end.
+                return value if kind in (tuple, frozenset) else value.copy()
         with self.muted():
             return _Repr(safe_repr(value, self.limit))
 
@@ -435,7 +441,8 @@ class Tracer:
     def __init__(self, source: str, module_file: str, spec: TraceSpec) -> None:
         self.code, self._plan = instrument(source, module_file, spec.blocks)
         self._spec = spec
-        self._mute = _Run(self._plan, spec).names  # records what nobody reads
+        # What runs outside of an expectation, or renders a value, records here.
+        self._mute = _Run(self._plan, spec, discard=True).names
         self._namespace: dict[str, Any] | None = None
         self._run = _Run(self._plan, spec)
 

@@ -11,6 +11,7 @@ places where an index travels as one of several: `dp[i - 1, j]` for
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from weakref import WeakKeyDictionary
 
 import libcst as cst
 
@@ -68,15 +69,52 @@ def _function_name(call: cst.Call) -> str | None:
     return None
 
 
+def _usage(index: SiteIndex) -> dict[tuple[str, str], str]:
+    """(function, name) -> "int" or "sequence", from how the indexed code uses the name.
+
+    Without a trace most variables have no visible type; being subscripted,
+    measured or iterated makes a name a sequence, and indexing something makes
+    it an int, which is enough to keep `xs + 1` and `i[1:]` out of the stream.
+    """
+    known = _USAGE.get(index)
+    if known is not None:
+        return known
+    seen: dict[tuple[str, str], set[str]] = {}
+
+    def note(function: str, node: cst.CSTNode, use: str) -> None:
+        if isinstance(node, cst.Name):
+            seen.setdefault((function, node.value), set()).add(use)
+
+    for site in index.sites.values():
+        node = site.node
+        if isinstance(node, cst.Subscript):
+            note(site.function, node.value, "sequence")
+            for value in _elements(node) or ():
+                note(site.function, value, "int")
+        elif isinstance(node, cst.Call) and _function_name(node) == "len" and node.args:
+            note(site.function, node.args[0].value, "sequence")
+        elif isinstance(node, cst.For):
+            note(site.function, node.iter, "sequence")
+    # A name used both ways is left unknown rather than guessed.
+    usage = {key: uses.pop() for key, uses in seen.items() if len(uses) == 1}
+    _USAGE[index] = usage
+    return usage
+
+
+_USAGE: WeakKeyDictionary[SiteIndex, dict[tuple[str, str], str]] = WeakKeyDictionary()
+
+
 def _local_type(
     name: str, site: Site, index: SiteIndex, context: CandidateContext
 ) -> tuple[bool, str | None]:
-    """Whether `name` is the function's own variable, and its type if known."""
+    """Whether `name` is the function's own variable, and its type if known or evident
+    from its use."""
     scope = index.scopes.get(site.function)
     if scope is None or (name not in scope.locals and name not in scope.params):
         return False, None
     observed = context.observed_types.get(site.function, {})
-    return True, known_type(scope, observed, name)
+    known = known_type(scope, observed, name)
+    return True, known or _usage(index).get((site.function, name))
 
 
 def _intish(
@@ -167,6 +205,7 @@ def swap_elements(site: Site, index: SiteIndex, context: CandidateContext) -> It
             yield index.replace(site, node.with_changes(elements=reordered), "swap-elements")
 
 
+_SLICEABLE = (REVERSIBLE_TYPES - {"deque"}) | {"sequence"}
 # The tail or the front of a sequence: the two slices a recursion on a shorter
 # sequence, or a result one element too long, is missing.
 _Bounds = tuple[cst.BaseExpression | None, cst.BaseExpression | None]
@@ -179,7 +218,7 @@ def _sliceable(
     if not isinstance(expr, cst.Name):
         return False
     local, known = _local_type(expr.value, site, index, context)
-    return local and (known is None or known in REVERSIBLE_TYPES - {"deque"})
+    return local and (known is None or known in _SLICEABLE)
 
 
 def _sliced(

@@ -27,6 +27,29 @@ MAX_ATTRIBUTES = 6
 MAX_COLLECTED_NAMES = 4
 # More arguments than this and the call is not a wrapper put in by mistake.
 _MAX_UNWRAPPED_ARGS = 3
+# Builtins whose result is a different kind of thing from their arguments
+# (`for i in range(n)` → `for i in n`, `len(xs)` → `xs`): never the fix.
+_NOT_UNWRAPPED = frozenset(
+    {
+        "abs",  # the call swap already unwraps these two
+        "reversed",
+        "range",
+        "len",
+        "isinstance",
+        "enumerate",
+        "zip",
+        "map",
+        "filter",
+        "type",
+        "id",
+        "hash",
+        "iter",
+        "next",
+        "print",
+        "input",
+        "open",
+    }
+)
 
 
 @lru_cache(maxsize=16)
@@ -87,8 +110,8 @@ def unwrap_call(site: Site, index: SiteIndex, context: CandidateContext) -> Iter
     if not isinstance(node, cst.Call) or isinstance(site.parent, cst.Expr):
         return  # a call made for its effect: dropping it is deleting the statement
     func = node.func
-    if isinstance(func, cst.Name) and func.value in ("abs", "reversed"):
-        return  # the call swap already unwraps these
+    if isinstance(func, cst.Name) and func.value in _NOT_UNWRAPPED:
+        return
     if not 1 <= len(node.args) <= _MAX_UNWRAPPED_ARGS:
         return
     for arg in node.args:

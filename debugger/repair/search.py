@@ -149,7 +149,7 @@ def search_fixes(
             diff=unified_diff(source, cand.source, path),
             validated=True,
             origin="search",
-            summary=f"{cand.summary}; passes the {total} expectation" + ("s" if total != 1 else ""),
+            summary=cand.summary,
             line=cand.line,
             passed=total,
             total=total,

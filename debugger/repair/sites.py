@@ -189,6 +189,14 @@ class SiteIndex:
         """
         if isinstance(new, cst.BaseExpression):
             new = fit(new, site.min_precedence)
+            # `1.real` reads as a float: an integer before an attribute needs parentheses.
+            if (
+                isinstance(new, cst.Integer)
+                and not new.lpar
+                and isinstance(site.parent, cst.Attribute)
+                and site.parent.value is site.node
+            ):
+                new = parenthesize(new)
         old_text = self.text(site)
         new_text = self.code(new, site.indent)
         if (

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from mgdebug.analysis.model import Expectation, Origin
 from mgdebug.debugger.options import Limits
 from mgdebug.debugger.sandbox import Job, Sandbox

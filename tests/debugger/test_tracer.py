@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from mgdebug.analysis.model import BasicBlock, Expectation, Origin
 from mgdebug.debugger.results import ExpectationResult
 from mgdebug.debugger.sandbox import Job, Sandbox, TraceSpec

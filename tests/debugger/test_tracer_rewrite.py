@@ -8,6 +8,7 @@ import traceback
 from typing import Any
 
 import pytest
+
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.debugger.results import TraceData
 from mgdebug.debugger.sandbox import TraceSpec
@@ -191,7 +192,13 @@ def test_a_suspended_generator_is_not_on_the_stack(loaded: Any) -> None:
     assert value == 1 + 2
     calls = [(c.function, c.depth, c.result) for c in data.calls]
     # fact runs while evens is suspended: it is nested in consume only.
-    assert calls == [("consume", 0, "3"), ("evens", 1, "None"), ("fact", 1, "1"), ("fact", 1, "2"), ("fact", 2, "1")]
+    assert calls == [
+        ("consume", 0, "3"),
+        ("evens", 1, "None"),
+        ("fact", 1, "1"),
+        ("fact", 1, "2"),
+        ("fact", 2, "1"),
+    ]
 
 
 def test_exceptions_through_frames_and_finally(loaded: Any) -> None:
@@ -210,14 +217,15 @@ def test_exceptions_through_frames_and_finally(loaded: Any) -> None:
 def test_tracebacks_keep_the_users_lines(loaded: Any) -> None:
     _, namespace = loaded
     plain = _plain()
+    lines = SOURCE.splitlines()
+    expected = [
+        ("outer_divide", lines.index("    return divide(a, b) + 1") + 1),
+        ("divide", lines.index("        q = a // b") + 1),
+    ]
     for ns in (namespace, plain):
         with pytest.raises(ZeroDivisionError) as info:
             ns["outer_divide"](1, 0)
-        frames = [(f.name, f.lineno, f.line) for f in traceback.extract_tb(info.tb)[1:]]
-        assert frames == [
-            ("outer_divide", 41, "return divide(a, b) + 1"),
-            ("divide", 34, "q = a // b"),
-        ]
+        assert [(f.name, f.lineno) for f in traceback.extract_tb(info.tb)[1:]] == expected
     assert namespace["fact"].__code__.co_firstlineno == plain["fact"].__code__.co_firstlineno
 
 
@@ -245,7 +253,8 @@ def test_unbound_and_handler_names_are_left_out(loaded: Any) -> None:
 def test_global_nonlocal_match_async(loaded: Any) -> None:
     assert trace(loaded, "bump()")[0] == trace(loaded, "bump()")[0] - 1
     value, data = trace(loaded, "counter()")
-    assert value == 2 and [c.function for c in data.calls] == ["counter", "counter.inc", "counter.inc"]
+    assert value == 2
+    assert [c.function for c in data.calls] == ["counter", "counter.inc", "counter.inc"]
     assert trace(loaded, "kind([1, 2])")[0] == 3
     assert trace(loaded, "kind('x')")[0] == "other"
     value, data = trace(loaded, "asyncio.run(twice(4))")
@@ -265,7 +274,8 @@ def test_methods_and_the_modules_own_reprs(loaded: Any) -> None:
 def test_long_loops_show_mutable_values_as_they_were(loaded: Any) -> None:
     value, data = trace(loaded, "grow(100)")
     assert value == list(range(100))
-    body = [s for s in data.snapshots if s.function == "grow" and s.line == 88]
+    line = SOURCE.splitlines().index("        out.append(i)") + 1
+    body = [s for s in data.snapshots if s.function == "grow" and s.line == line]
     assert [s.iteration for s in body] == list(range(KEEP)) + list(range(100 - KEEP, 100))
     assert body[-1].values["out"].startswith("[0, 1, 2")  # long list: rendered at capture
     assert body[0].values["out"] == "[0]"
