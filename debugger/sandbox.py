@@ -3,10 +3,12 @@
     with Sandbox("/path/to/user/file.py", Limits()) as box:
         results = box.run(Job(source, expectations, trace=TraceSpec(blocks)))
         for index, results in box.run_many(jobs): ...
+        for index, results in box.run_candidates(sources, expectations, wall_seconds_each=1): ...
 
 The caller never runs user code. `Sandbox` keeps `workers` fork servers
-(sandbox_worker.py) alive; each job is one fork of a warm worker, confined in
-sandbox_child.py, executed by execution.py (and traced by tracer.py). Code under
+(sandbox_worker.py) alive; each job is one fork of a warm worker (a chunk of
+candidates shares one), confined in sandbox_child.py, executed by execution.py
+(and traced by tracer.py) under soft time limits (sandbox_timer.py). Code under
 test runs in a scratch copy of the user's folder, which is made on first use.
 """
 
