@@ -50,6 +50,24 @@ def select_expectations(
     return [e for e in expectations if e.function in judges]
 
 
+def traced_functions(module: ModuleInfo, expectations: Sequence[Expectation]) -> list[str]:
+    """The functions the expectations can reach: those under test and their callees.
+
+    An expectation that names no function (a pytest test calling several, a
+    main-block statement) may reach any of them.
+    """
+    if any(not e.function for e in expectations):
+        return list(module.functions)
+    seen: list[str] = []
+    stack = [e.function for e in expectations if e.function in module.functions]
+    while stack:
+        name = stack.pop()
+        if name not in seen:
+            seen.append(name)
+            stack.extend(c for c in module.functions[name].calls if c in module.functions)
+    return seen
+
+
 def resolve_function(module: ModuleInfo, function: str) -> str | None:
     if function in module.functions:
         return function
@@ -105,7 +123,9 @@ def debug_source(
     if progress:
         progress(f"running {len(chosen)} expectation(s)", 5)
     with Sandbox(path, options.limits) as sandbox:
-        spec = TraceSpec(blocks={q: f.blocks for q, f in module.functions.items()})
+        spec = TraceSpec(
+            blocks={q: module.functions[q].blocks for q in traced_functions(module, chosen)}
+        )
         results = sandbox.run(Job(source=source, expectations=chosen, trace=spec))
         report.results = results
         reports = function_reports(module, chosen, results)

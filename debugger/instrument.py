@@ -6,10 +6,10 @@ benchmarks/trace_overhead.py). The rewritten module is compiled only for traced
 runs; untraced runs compile the user's source untouched.
 
 What gets inserted (names carry a prefix found nowhere in the source):
-- in every function, a *point* wherever control flow joins or leaves, marking
+- in every function of the TraceSpec, a *point* wherever control flow joins or leaves, marking
   the lines run since the previous point (`hits[point] = 1`); lines are
   derived from the points reached, never traced one by one;
-- in functions of the TraceSpec, a snapshot wherever control passes from one
+- a snapshot wherever control passes from one
   basic block to another (the block's last statement, before a jump, at the
   start of a branch or of a loop's `else`), a call record at entry, and the
   result at every `return`;
@@ -62,7 +62,9 @@ def instrument(
         n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
     ]:
         code = codes.get((node.name, first_line(node)))
-        if code is not None:
+        # Functions outside the spec are left alone: on a 50,000-line file,
+        # rewriting every function would cost far more than the run itself.
+        if code is not None and code.co_qualname.replace(".<locals>", "") in spec:
             _Function(plan, node, code, spec).rewrite()
     # Compiled like the untraced module (execution.py), future flags included.
     return compile(ast.fix_missing_locations(tree), filename, "exec"), plan

@@ -90,7 +90,7 @@ def test_fifty_thousand_line_file_is_analysed_within_budget(tmp_path: Path) -> N
     started = time.monotonic()
     run = run_mgdebug(str(path), "--json", "--budget", "10", timeout=180)
     elapsed = time.monotonic() - started
-    assert run.code == 1, run.stderr
+    assert run.code in (1, 3), run.stderr  # a failure found; a fix if the budget allowed
     assert run.json()["suspects"][0]["function"] == "last"
     assert elapsed < 60
 
