@@ -80,7 +80,7 @@ class Module:
                 code = tracer.code
                 tracer.install(self.module.__dict__)
             else:
-                code = compile(source, self.file, "exec")
+                code = compile(source, self.file, "exec", dont_inherit=True)
             exec(code, self.module.__dict__)
         except BaseException as exc:  # noqa: BLE001 - the module's top level may do anything
             self.error = self.failure("", exc)
@@ -125,11 +125,13 @@ class Module:
 def _run_eval(module: Module, exp: Expectation, ns: dict[str, Any]) -> ExpectationResult:
     exec(exp.setup, ns)
     try:
-        actual = eval(compile(exp.call or "None", _EXPECTATION_FILE, "eval"), ns)
+        actual = eval(compile(exp.call or "None", _EXPECTATION_FILE, "eval", dont_inherit=True), ns)
     except Exception as exc:  # noqa: BLE001
         return module.failure(exp.id, exc)
     try:
-        expected = eval(compile(exp.expected or "None", _EXPECTATION_FILE, "eval"), ns)
+        expected = eval(
+            compile(exp.expected or "None", _EXPECTATION_FILE, "eval", dont_inherit=True), ns
+        )
     except Exception as exc:  # noqa: BLE001
         return ExpectationResult(
             exp.id,
@@ -199,9 +201,11 @@ def _compile_exec(code: str) -> types.CodeType:
     try:
         tree = ast.parse(code, _EXPECTATION_FILE)
     except SyntaxError:
-        return compile(code, _EXPECTATION_FILE, "exec")  # raises the user's SyntaxError
+        return compile(
+            code, _EXPECTATION_FILE, "exec", dont_inherit=True
+        )  # raises the user's SyntaxError
     tree = ast.fix_missing_locations(_RecordCompare().visit(tree))
-    return compile(tree, _EXPECTATION_FILE, "exec")
+    return compile(tree, _EXPECTATION_FILE, "exec", dont_inherit=True)
 
 
 def _run_exec(module: Module, exp: Expectation, ns: dict[str, Any]) -> ExpectationResult:

@@ -55,7 +55,7 @@ def instrument(
 ) -> tuple[types.CodeType, Plan]:
     """The module compiled with recording code, and what that code reports."""
     tree = ast.parse(source, filename)
-    original = compile(tree, filename, "exec")
+    original = compile(tree, filename, "exec", dont_inherit=True)
     codes = _code_objects(original)
     plan = Plan(_free_prefix(source), [], [])
     for node in [
@@ -67,7 +67,7 @@ def instrument(
         if code is not None and code.co_qualname.replace(".<locals>", "") in spec:
             _Function(plan, node, code, spec).rewrite()
     # Compiled like the untraced module (execution.py), future flags included.
-    return compile(ast.fix_missing_locations(tree), filename, "exec"), plan
+    return compile(ast.fix_missing_locations(tree), filename, "exec", dont_inherit=True), plan
 
 
 def _free_prefix(source: str) -> str:

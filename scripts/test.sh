@@ -15,13 +15,20 @@ if ! command -v nvim >/dev/null 2>&1; then
   fi
 fi
 
+# A virtualenv of the checkout's own, so the tests run this tree's code and
+# never disturb (or depend on) what else is installed.
+if [ ! -x .venv/bin/python ]; then
+  echo "== python3 -m venv .venv"
+  python3 -m venv .venv
+fi
+PY=.venv/bin/python
 echo "== pip install -e .[dev]"
-python3 -m pip install -q -e '.[dev]'
+"$PY" -m pip install -q -e '.[dev]'
 
 echo "== ruff"
-python3 -m ruff check analysis debugger server tests benchmarks
+"$PY" -m ruff check analysis debugger server tests benchmarks
 echo "== mypy"
-python3 -m mypy analysis debugger server
+"$PY" -m mypy analysis debugger server
 
 if [ -f package.json ] && command -v npm >/dev/null 2>&1; then
   echo "== npm ci, lint, test, package (VS Code extension)"
@@ -32,4 +39,4 @@ if [ -f package.json ] && command -v npm >/dev/null 2>&1; then
 fi
 
 echo "== pytest"
-python3 -m pytest -q -p no:cacheprovider "$@"
+"$PY" -m pytest -q -p no:cacheprovider "$@"

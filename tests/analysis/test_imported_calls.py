@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jedi
 import pytest
+
 from mgdebug.analysis.functions import analyze_module
 
 MAIN = """\

@@ -28,7 +28,8 @@ class CliRun:
 
 def run_mgdebug(*args: str, cwd: Path | None = None, timeout: float = 120) -> CliRun:
     """Run the installed `mgdebug` console script, as a user would."""
-    exe = shutil.which("mgdebug") or str(Path(sys.executable).with_name("mgdebug"))
+    beside = Path(sys.executable).with_name("mgdebug")  # the one installed with this Python
+    exe = str(beside) if beside.exists() else shutil.which("mgdebug") or "mgdebug"
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     proc = subprocess.run(
         [exe, *args],

@@ -116,3 +116,21 @@ def test_fix_flag_never_writes_when_no_fix_is_found(tmp_path: Path) -> None:
     assert run.code == 3
     assert path.read_text() == source
     assert "no small edit passes" in run.stdout
+
+
+def test_code_under_test_keeps_its_own_future_flags(tmp_path: Path) -> None:
+    # mgdebug's modules use postponed annotations; the user's code must not inherit them.
+    path = tmp_path / "typed.py"
+    path.write_text(
+        "def double(x: int) -> int:\n"
+        '    """\n'
+        "    >>> double.__annotations__['x'] is int\n"
+        "    True\n"
+        "    >>> double(4)\n"
+        "    8\n"
+        '    """\n'
+        "    return 2 * x\n"
+    )
+    run = run_mgdebug(str(path), "--json", "--no-search")
+    assert run.code == 0, run.stdout
+    assert [r["status"] for r in run.json()["results"]] == ["pass", "pass"]
