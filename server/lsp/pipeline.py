@@ -21,6 +21,7 @@ from pygls.workspace import TextDocument
 
 from mgdebug.analysis.model import SyntaxProblem
 from mgdebug.debugger.options import DebugOptions
+from mgdebug.debugger.report import Report
 
 from . import diagnostics
 from .documents import (
@@ -165,6 +166,22 @@ def _merge(
     return replace(merged, functions=functions, messages=fresh.messages)
 
 
+def _publish_early(
+    ls: MgdebugServer,
+    uri: str,
+    doc: TextDocument,
+    source: str,
+    early: Snapshot,
+    rerun: set[str] | None,
+    spans: dict[str, FunctionSpan],
+) -> None:
+    state = ls.states.get(uri)
+    if state is None or ls.workspace.text_documents.get(uri) is not doc or doc.source != source:
+        return  # closed, or the text moved on
+    state.set_results(_merge(state.results, early, rerun, spans))
+    publish(ls, uri)
+
+
 async def debug_document(
     ls: MgdebugServer,
     uri: str,
@@ -175,7 +192,10 @@ async def debug_document(
     token: types.ProgressToken | None = None,
     request_id: object = None,
 ) -> Snapshot | None:
-    """Debug the document's current text (all of it, what changed, or `only`)."""
+    """Debug the document's current text (all of it, what changed, or `only`).
+
+    `only` is what a user asked for by command; such a run shows progress at once.
+    """
     state = ls.states.setdefault(uri, DocumentState())
     source, path = doc.source, doc.path or uri
     rerun = (
@@ -184,17 +204,30 @@ async def debug_document(
     if rerun is not None and not rerun:
         return state.results
     options = DebugOptions(search_seconds=ls.settings.timeBudget)
+    loop = asyncio.get_running_loop()
+
+    def show_early(report: Report) -> None:
+        """Suspects are known before the fix search: show them now (from the run's thread)."""
+        early = ingest(report, source)
+        loop.call_soon_threadsafe(_publish_early, ls, uri, doc, source, early, rerun, spans)
 
     def work(cancel: threading.Event, progress: ProgressCallback) -> Snapshot:
         engine = ls.runs.engine  # the first use imports it: on this thread, not the loop
         narrowed = options if rerun is None else replace(options, functions=sorted(rerun))
-        report = engine(source, path, narrowed, cancel=cancel, progress=progress)
+        report = engine(
+            source, path, narrowed, cancel=cancel, progress=progress, localized=show_early
+        )
         return ingest(report, source)
 
     what = "whole file" if rerun is None else ", ".join(sorted(rerun))
     try:
         fresh = await ls.runs.run(
-            uri, work, title=f"mgdebug: debugging {what}", token=token, request_id=request_id
+            uri,
+            work,
+            title=f"mgdebug: debugging {what}",
+            token=token,
+            request_id=request_id,
+            asked=only is not None,
         )
     except Exception as exc:
         log.exception("debugging %s failed", uri)

@@ -169,8 +169,13 @@ class Runs:
         title: str,
         token: types.ProgressToken | None = None,
         request_id: object = None,
+        asked: bool = False,
     ) -> T | None:
-        """`work` on the pool; None when it was cancelled. Engine errors propagate."""
+        """`work` on the pool; None when it was cancelled. Engine errors propagate.
+
+        A run the user `asked` for (a command) shows progress at once; a
+        background run only once it outlives PROGRESS_AFTER.
+        """
         cancel = threading.Event()
         progress = _Progress(self._server, title, cancel, token)
         self._cancels.setdefault(uri, set()).add(cancel)
@@ -182,7 +187,7 @@ class Runs:
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
         outcome = "cancelled"
         try:
-            done, _ = await asyncio.wait({future}, timeout=PROGRESS_AFTER)
+            done, _ = await asyncio.wait({future}, timeout=0 if asked else PROGRESS_AFTER)
             if not done:
                 await progress.begin()
             result = await future

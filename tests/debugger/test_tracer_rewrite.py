@@ -281,12 +281,13 @@ def test_long_loops_show_mutable_values_as_they_were(loaded: Any) -> None:
     assert body[0].values["out"] == "[0]"
 
 
-def test_names_like_ours_and_untraced_functions(loaded: Any) -> None:
+def test_names_like_ours_and_functions_outside_the_spec_are_left_alone(loaded: Any) -> None:
     value, data = trace(loaded, "_mgdebug_clash(1) + helper_untraced(2)")
     assert value == 6
     assert [c.function for c in data.calls] == ["_mgdebug_clash"]
     lines = SOURCE.splitlines()
-    assert {lines.index("    y = x * 2") + 1, lines.index("    return y") + 1} <= set(data.lines)
+    untraced = {lines.index("    y = x * 2") + 1, lines.index("    return y") + 1}
+    assert not untraced & set(data.lines)  # not rewritten at all: huge files stay cheap
 
 
 def test_the_rewritten_module_computes_what_the_source_does(loaded: Any) -> None:

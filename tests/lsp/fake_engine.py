@@ -42,8 +42,10 @@ def debug_source(
     *,
     cancel: threading.Event | None = None,
     progress: ProgressCallback | None = None,
+    localized: Callable[[Report], None] | None = None,
 ) -> Report:
-    function = options.function if options else None
+    narrowed = (options.functions or [options.function]) if options else []
+    function = ",".join(n for n in narrowed if n) or None
     _log(event="start", function=function, budget=options.search_seconds if options else None)
     match = SLOW.search(source)
     seconds = float(match.group(1)) if match else 0.0

@@ -170,6 +170,32 @@ export function installCommandLine(python: string, platform: string): string {
   return `${prefix}${quoted} ${args.join(" ")}`;
 }
 
+/** Placeholder for the user's clone of the mgdebug repository, shown in install advice. */
+export const CHECKOUT_PLACEHOLDER = "/path/to/mgdebug-checkout";
+
+/**
+ * The command line that installs mgdebug from a local clone, as the advice shows it.
+ * mgdebug is not on PyPI yet, so today this is the way that works.
+ */
+export function checkoutInstallCommandLine(python: string, platform: string): string {
+  const quoted = shellQuote(python, platform);
+  const prefix = isWindows(platform) && quoted.startsWith('"') ? "& " : "";
+  return `${prefix}${quoted} -m pip install ${CHECKOUT_PLACEHOLDER}`;
+}
+
+/**
+ * What the user is told when mgdebug is missing. The "Install mgdebug" button runs
+ * `installCommandLine` (`pip install mgdebug`), which only works once mgdebug is published
+ * on PyPI; until then it has to come from a clone, and the message says so.
+ */
+export function missingInstallAdvice(python: string, platform: string): string {
+  return (
+    `mgdebug is not on PyPI yet: install it from a clone of the mgdebug repository with ` +
+    `\`${checkoutInstallCommandLine(python, platform)}\` (or \`pip install -e .\` inside the clone, ` +
+    `with this interpreter). "Install mgdebug" runs \`pip install mgdebug\`, which works only once it is published.`
+  );
+}
+
 /** Renders a command for the log, e.g. `/usr/bin/python3 -m mgdebug.server lsp`. */
 export function describeCommand(cmd: ServerCommand, platform: string): string {
   return [cmd.command, ...cmd.args].map((a) => shellQuote(a, platform)).join(" ");

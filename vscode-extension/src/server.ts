@@ -33,11 +33,13 @@ import {
 } from "vscode-languageclient/node";
 import { RestartPolicy } from "./backoff";
 import {
+  checkoutInstallCommandLine,
   classifyImportCheck,
   describeCommand,
   IMPORT_CHECK,
   type ImportCheck,
   installCommandLine,
+  missingInstallAdvice,
   resolveServerCommand,
   type ServerCommand,
 } from "./interpreter";
@@ -266,11 +268,18 @@ export class ServerManager implements vscode.Disposable {
     }
     if (check.kind === "missing") {
       this.setState("error", `mgdebug is not installed in ${python}.`);
-      this.output.error(`mgdebug is not installed in ${where}. Install it with: ${installCommandLine(python, process.platform)}`);
+      this.output.error(
+        `mgdebug is not installed in ${where}. It is not on PyPI yet; install it from a clone of the mgdebug repository: ` +
+          `${checkoutInstallCommandLine(python, process.platform)} (or \`pip install -e .\` inside the clone). ` +
+          `Once mgdebug is published: ${installCommandLine(python, process.platform)}`,
+      );
       if (this.once.first(`missing:${python}`)) {
         const actions = ["Install mgdebug", ...(isPythonExtensionInstalled() ? ["Select Interpreter"] : []), "Show Output"];
         void vscode.window
-          .showWarningMessage(`mgdebug is not installed in the Python interpreter ${where}.`, ...actions)
+          .showWarningMessage(
+            `mgdebug is not installed in the Python interpreter ${where}. ${missingInstallAdvice(python, process.platform)}`,
+            ...actions,
+          )
           .then((choice) => {
             if (choice === "Install mgdebug") this.runInstall(python);
             if (choice === "Select Interpreter") void vscode.commands.executeCommand("python.setInterpreter");
@@ -288,7 +297,10 @@ export class ServerManager implements vscode.Disposable {
     }
   }
 
-  /** Runs `<python> -m pip install mgdebug` in a terminal the user can watch. */
+  /**
+   * Runs `<python> -m pip install mgdebug` in a terminal the user can watch. mgdebug is not on
+   * PyPI yet, so today pip will not find it; the messages say to install from a clone instead.
+   */
   runInstall(python: string): void {
     const line = installCommandLine(python, process.platform);
     this.output.info(`Installing in a terminal: ${line}`);
@@ -301,7 +313,11 @@ export class ServerManager implements vscode.Disposable {
       void this.restart();
     });
     void vscode.window
-      .showInformationMessage("When the install has finished, restart the mgdebug server.", "Restart Server")
+      .showInformationMessage(
+        "When the install has finished, restart the mgdebug server. mgdebug is not on PyPI yet: if pip cannot find it, " +
+          `install it from a clone of the repository (${checkoutInstallCommandLine(python, process.platform)}) and restart.`,
+        "Restart Server",
+      )
       .then((choice) => {
         if (choice) {
           listener.dispose();

@@ -22,7 +22,6 @@ export interface MgdebugSettings {
   interpreter: string[];
   path: string[];
   trace: { server: TraceLevel };
-  model: { baseUrl: string; name: string };
 }
 
 export const DEFAULT_SETTINGS: Readonly<MgdebugSettings> = Object.freeze<MgdebugSettings>({
@@ -34,7 +33,6 @@ export const DEFAULT_SETTINGS: Readonly<MgdebugSettings> = Object.freeze<Mgdebug
   interpreter: [],
   path: [],
   trace: { server: "off" },
-  model: { baseUrl: "", name: "" },
 });
 
 /** The keys under `mgdebug.` that package.json contributes (checked by a test). */
@@ -47,8 +45,6 @@ export const SETTING_KEYS = [
   "interpreter",
   "path",
   "trace.server",
-  "model.baseUrl",
-  "model.name",
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -85,14 +81,6 @@ export function readSettings(get: Getter): ReadResult {
     return fallback;
   };
 
-  const str = (key: SettingKey, fallback: string): string => {
-    const v = get(key);
-    if (v === undefined || v === null) return fallback;
-    if (typeof v === "string") return v.trim();
-    bad(key, v, "a string", fallback);
-    return fallback;
-  };
-
   const oneOf = <T extends string>(key: SettingKey, allowed: readonly T[], fallback: T): T => {
     const v = get(key);
     if (v === undefined || v === null) return fallback;
@@ -123,14 +111,6 @@ export function readSettings(get: Getter): ReadResult {
     return fallback;
   };
 
-  const baseUrl = (): string => {
-    const url = str("model.baseUrl", "");
-    if (url === "") return url;
-    if (/^https?:\/\/[^\s/]+/i.test(url)) return url;
-    bad("model.baseUrl", url, "an http(s) URL such as http://localhost:11434/v1", "");
-    return "";
-  };
-
   const settings: MgdebugSettings = {
     enable: bool("enable", DEFAULT_SETTINGS.enable),
     run: oneOf("run", RUN_MODES, DEFAULT_SETTINGS.run),
@@ -140,7 +120,6 @@ export function readSettings(get: Getter): ReadResult {
     interpreter: list("interpreter"),
     path: list("path"),
     trace: { server: oneOf("trace.server", TRACE_LEVELS, DEFAULT_SETTINGS.trace.server) },
-    model: { baseUrl: baseUrl(), name: str("model.name", "") },
   };
   return { settings, problems };
 }
@@ -163,7 +142,6 @@ export function serverPayload(settings: MgdebugSettings, workspaceTrusted: boole
       interpreter: [...settings.interpreter],
       path: [...settings.path],
       trace: { ...settings.trace },
-      model: { ...settings.model },
     },
     workspaceTrusted,
   };

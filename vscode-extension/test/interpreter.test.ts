@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  checkoutInstallCommandLine,
   classifyImportCheck,
   describeCommand,
   expandVariables,
   installCommandLine,
+  missingInstallAdvice,
   type ResolveEnv,
   resolveServerCommand,
   shellQuote,
@@ -127,6 +129,18 @@ describe("install command and quoting", () => {
   });
   it("uses the call operator for quoted paths on Windows", () => {
     assert.equal(installCommandLine("C:\\Program Files\\Python\\python.exe", "win32"), '& "C:\\Program Files\\Python\\python.exe" -m pip install mgdebug');
+  });
+  it("says mgdebug must come from a clone until it is on PyPI", () => {
+    assert.equal(checkoutInstallCommandLine("/usr/bin/python3", "linux"), "/usr/bin/python3 -m pip install /path/to/mgdebug-checkout");
+    assert.equal(
+      checkoutInstallCommandLine("C:\\Program Files\\Python\\python.exe", "win32"),
+      '& "C:\\Program Files\\Python\\python.exe" -m pip install /path/to/mgdebug-checkout',
+    );
+    const advice = missingInstallAdvice("/my env/python", "linux");
+    assert.match(advice, /not on PyPI yet/);
+    assert.ok(advice.includes("'/my env/python' -m pip install /path/to/mgdebug-checkout"), advice);
+    assert.match(advice, /pip install -e \./);
+    assert.match(advice, /"Install mgdebug" runs `pip install mgdebug`, which works only once it is published/);
   });
   it("describes a command for the log", () => {
     assert.equal(

@@ -31,26 +31,26 @@ describe("readSettings", () => {
         interpreter: ["/v/bin/python"],
         path: [],
         "trace.server": "verbose",
-        "model.baseUrl": "http://localhost:11434/v1",
-        "model.name": "qwen2.5-coder",
       }),
     );
     assert.deepEqual(problems, []);
     assert.equal(settings.run, "onType");
     assert.equal(settings.timeBudget, 5);
-    assert.deepEqual(settings.model, { baseUrl: "http://localhost:11434/v1", name: "qwen2.5-coder" });
+    assert.equal(settings.inlayValues, true);
+    assert.equal(settings.runCode, false);
+    assert.deepEqual(settings.interpreter, ["/v/bin/python"]);
     assert.deepEqual(settings.trace, { server: "verbose" });
   });
 
   it("falls back per bad value with one problem each", () => {
     const { settings, problems } = readSettings(
-      getter({ run: "always", timeBudget: -3, enable: "yes", interpreter: [1, 2], "model.baseUrl": "localhost:1234" }),
+      getter({ run: "always", timeBudget: -3, enable: "yes", interpreter: [1, 2], "trace.server": "loud" }),
     );
     assert.equal(settings.run, "onSave");
     assert.equal(settings.timeBudget, 30);
     assert.equal(settings.enable, true);
     assert.deepEqual(settings.interpreter, []);
-    assert.equal(settings.model.baseUrl, "");
+    assert.deepEqual(settings.trace, { server: "off" });
     assert.equal(problems.length, 5);
     assert.match(problems[0]!, /mgdebug\.enable is "yes"/);
     assert.ok(problems.some((p) => /mgdebug\.run is "always"; expected one of "onSave", "onOpen", "onType"/.test(p)));
@@ -77,7 +77,7 @@ describe("payloads to the server", () => {
     assert.deepEqual(Object.keys(opts).sort(), ["settings", "workspaceTrusted"]);
     assert.equal(opts.workspaceTrusted, true);
     assert.deepEqual(Object.keys(opts.settings).sort(), [
-      "enable", "inlayValues", "interpreter", "model", "path", "run", "runCode", "timeBudget", "trace",
+      "enable", "inlayValues", "interpreter", "path", "run", "runCode", "timeBudget", "trace",
     ]);
     assert.equal(opts.settings.runCode, true);
     assert.deepEqual(JSON.parse(JSON.stringify(opts)), opts, "JSON-serializable");
