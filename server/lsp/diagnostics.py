@@ -22,6 +22,7 @@ SUSPECTS_PER_FUNCTION = 3  # more than a few squiggles in one function is noise
 MIN_SCORE = 0.1
 STALE_SYNTAX = " (stale: file has a syntax error)"
 STALE_EDITED = " (stale: edited since the last run)"
+SEARCHING = " (searching for a checked fix…)"  # suspects shown before the fix search ends
 
 
 def line_range(doc: TextDocument, line: int, start: int | None = None) -> types.Range:
@@ -166,6 +167,8 @@ def build(
             if state.report.status != "fail":
                 continue
             stale = STALE_SYNTAX if syntax_error else STALE_EDITED if state.stale else ""
+            if state.searching and not stale:
+                stale = SEARCHING
             diagnostics += function_diagnostics(doc, state, stale)
     if syntax_error is not None:
         diagnostics.append(syntax_diagnostic(doc, syntax_error))

@@ -146,6 +146,7 @@ class FunctionState:
     fixes: list[FunctionFix] = field(default_factory=list)
     values: list[BlockSnapshot] = field(default_factory=list)  # from one failing run
     stale: bool = False
+    searching: bool = False  # shown before the fix search ended; fixes may follow
 
 
 @dataclass
@@ -301,6 +302,7 @@ def _move_state(
         fixes=fixes,
         values=values,
         stale=state.stale or not unchanged,
+        searching=state.searching,
     )
 
 

@@ -209,6 +209,8 @@ async def debug_document(
     def show_early(report: Report) -> None:
         """Suspects are known before the fix search: show them now (from the run's thread)."""
         early = ingest(report, source)
+        for state in early.functions.values():
+            state.searching = state.report.status == "fail"
         loop.call_soon_threadsafe(_publish_early, ls, uri, doc, source, early, rerun, spans)
 
     def work(cancel: threading.Event, progress: ProgressCallback) -> Snapshot:

@@ -15,7 +15,11 @@ vim.lsp.buf_attach_client(bufnr, client_id)
 local function ours()
   local found = {}
   for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    if d.source == "mgdebug" and d.message:find("fails") then table.insert(found, d) end
+    -- the first diagnostics may come before the fix search ends; wait for the final ones
+    if d.source == "mgdebug" and d.message:find("fails")
+      and not d.message:find("searching for a checked fix", 1, true) then
+      table.insert(found, d)
+    end
   end
   return found
 end
