@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -41,17 +40,6 @@ def run_mgdebug(*args: str, cwd: Path | None = None, timeout: float = 120) -> Cl
         env=env,
     )
     return CliRun(proc.returncode, proc.stdout, proc.stderr)
-
-
-def folder_digest(folder: Path) -> str:
-    """A hash of every file's path, bytes and mode under `folder`."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-            digest.update(str(path.stat().st_mode).encode())
-    return digest.hexdigest()
 
 
 @pytest.fixture

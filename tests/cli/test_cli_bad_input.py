@@ -6,10 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
+from support import folder_digest
 
 from mgdebug.server.source_file import InputError, read_source, write_fix
 
-from .conftest import folder_digest, run_mgdebug
+from .conftest import run_mgdebug
 
 
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:

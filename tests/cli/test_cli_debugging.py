@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import EXAMPLES, folder_digest, run_mgdebug
+from support import folder_digest
+
+from .conftest import EXAMPLES, run_mgdebug
 
 
 def test_doctest_failure_blames_lowest_function_and_points_at_its_line() -> None:

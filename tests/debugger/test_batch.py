@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import given
 
 from mgdebug.analysis.functions import analyze_module
-from mgdebug.analysis.model import Expectation, Origin
+from mgdebug.analysis.model import Expectation
 from mgdebug.debugger.options import Limits
 from mgdebug.debugger.sandbox import Job, Sandbox, TraceSpec
 
@@ -37,14 +38,7 @@ def bitcount(n):
 
 
 def expectation(id: str, kind: str = "eval", **fields: str) -> Expectation:
-    return Expectation(
-        id=id,
-        function="value",
-        kind=kind,  # type: ignore[arg-type]
-        origin=Origin("mod.py", 1, "given"),
-        description=id,
-        **fields,
-    )
+    return given(id, "value", kind, **fields)
 
 
 def variant(value: str, body: str = "") -> str:

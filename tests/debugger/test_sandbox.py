@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import sys
@@ -11,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import folder_digest, given
 
-from mgdebug.analysis.model import Expectation, Origin
+from mgdebug.analysis.model import Expectation
 from mgdebug.debugger.options import Limits
 from mgdebug.debugger.sandbox import Job, Sandbox
 
@@ -39,23 +39,7 @@ SECRET = "sk-test-do-not-leak"
 
 
 def expectation(id: str, kind: str, **fields: str) -> Expectation:
-    return Expectation(
-        id=id,
-        function="add",
-        kind=kind,  # type: ignore[arg-type]
-        origin=Origin("mod.py", 1, "given"),
-        description=id,
-        **fields,
-    )
-
-
-def folder_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return given(id, "add", kind, **fields)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,31 @@
+"""Helpers shared by test folders (on the path through `pythonpath` in pyproject.toml)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from mgdebug.analysis.model import Expectation, Origin
+
+
+def folder_digest(folder: Path) -> str:
+    """A hash of every file's path, bytes and mode under `folder`."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+            digest.update(str(path.stat().st_mode).encode())
+    return digest.hexdigest()
+
+
+def given(id: str, function: str, kind: str = "eval", **fields: str) -> Expectation:
+    """An expectation as a benchmark's visible test would give it."""
+    return Expectation(
+        id=id,
+        function=function,
+        kind=kind,  # type: ignore[arg-type]
+        origin=Origin("mod.py", 1, "given"),
+        description=id,
+        **fields,
+    )
