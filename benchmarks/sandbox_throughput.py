@@ -1,6 +1,6 @@
 """Sandbox throughput on the fix search's workload: candidate fixes checked per second.
 
-    python -m mgdebug.debugger.sandbox_bench [--candidates 150] [--rounds 3] [--workers 2]
+    python benchmarks/sandbox_throughput.py [--candidates 150] [--rounds 3] [--workers 2]
 
 Candidate edits of a small QuixBugs-like program (recursive selection, one
 wrong constant) come from the real candidate generator and run untraced
@@ -29,11 +29,10 @@ from collections.abc import Callable, Iterable, Sequence
 
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation, Origin
-
-from .repair.candidates import generate_candidates
-from .repair.search import BATCH
-from .results import ExpectationResult
-from .sandbox import Job, Sandbox
+from mgdebug.debugger.repair.candidates import generate_candidates
+from mgdebug.debugger.repair.search import BATCH
+from mgdebug.debugger.results import ExpectationResult
+from mgdebug.debugger.sandbox import Job, Sandbox
 
 SOURCE = '''\
 def select(values, k):
