@@ -27,7 +27,9 @@ from .repair.candidates import Candidate, CandidateContext, generate_candidates
 from .results import ExpectationResult
 from .sandbox import Sandbox
 
-MUTANTS_PER_LINE = 10
+# On QuixBugs, 5/10/15/25 mutants per line ranked the buggy line first for
+# 22/24/25/25 of 40 programs (one gathered run, scored offline): 15 is enough.
+MUTANTS_PER_LINE = 15
 FIXED_WEIGHT = 2.0
 
 
