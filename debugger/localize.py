@@ -353,7 +353,7 @@ def _reason(
     mutation: dict[int, float] | None,
     line: int,
 ) -> str:
-    parts = [f"score {score:.2f} over {len(failing)} failing run(s)"]
+    parts = [f"judged on {len(failing)} failing run(s)"]
     if mutation is not None:
         parts.append(f"edits here change the failing runs (metallaxis {mutation.get(line, 0):.2f})")
     if raised:
