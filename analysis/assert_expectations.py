@@ -136,15 +136,7 @@ class _Reader:
         if not isinstance(stmt, _DEFINITIONS) and (
             _holds_assert(stmt) or _calls_any(stmt, self.test_names)
         ):
-            return Expectation(
-                id=expectation_id,
-                function=self.tested(stmt),
-                kind="exec",
-                origin=origin,
-                description=describe(code),
-                setup=setup,
-                code=code,
-            )
+            return self.statement(code, self.tested(stmt), setup, origin, expectation_id)
         self.setup.append(code)
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
             function = self.tested(stmt.value)
@@ -155,6 +147,21 @@ class _Reader:
                         self.assigned[name.id] = function
         return None
 
+    @staticmethod
+    def statement(
+        code: str, function: str, setup: str, origin: Origin, expectation_id: str
+    ) -> Expectation:
+        """A statement that passes when it raises nothing."""
+        return Expectation(
+            id=expectation_id,
+            function=function,
+            kind="exec",
+            origin=origin,
+            description=describe(code),
+            setup=setup,
+            code=code,
+        )
+
     def assertion(
         self, stmt: ast.Assert, setup: str, origin: Origin, expectation_id: str
     ) -> Expectation:
@@ -163,15 +170,7 @@ class _Reader:
             isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)
         ):
             code = segment(self.text, stmt)
-            return Expectation(
-                id=expectation_id,
-                function=self.tested(test),
-                kind="exec",
-                origin=origin,
-                description=describe(code),
-                setup=setup,
-                code=code,
-            )
+            return self.statement(code, self.tested(test), setup, origin, expectation_id)
         call, expected = test.left, test.comparators[0]
         # `assert 3 == add(1, 2)`: the side calling the module is the one under test.
         if not self.tested(call) and self.tested(expected):
