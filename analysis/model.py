@@ -93,6 +93,19 @@ class ModuleInfo:
             visit(name)
         return order
 
+    def reachable(
+        self, starts: list[str], skip: set[str] | frozenset[str] = frozenset()
+    ) -> list[str]:
+        """`starts` and every function they call, transitively, not going through `skip`."""
+        seen = [name for name in dict.fromkeys(starts) if name in self.functions]
+        stack = list(seen)
+        while stack:
+            for callee in self.functions[stack.pop()].calls:
+                if callee not in seen and callee not in skip and callee in self.functions:
+                    seen.append(callee)
+                    stack.append(callee)
+        return seen
+
     def callers_of(self, qualname: str) -> list[str]:
         return [f.qualname for f in self.functions.values() if qualname in f.calls]
 

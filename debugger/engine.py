@@ -58,14 +58,7 @@ def traced_functions(module: ModuleInfo, expectations: Sequence[Expectation]) ->
     """
     if any(not e.function for e in expectations):
         return list(module.functions)
-    seen: list[str] = []
-    stack = [e.function for e in expectations if e.function in module.functions]
-    while stack:
-        name = stack.pop()
-        if name not in seen:
-            seen.append(name)
-            stack.extend(c for c in module.functions[name].calls if c in module.functions)
-    return seen
+    return module.reachable([e.function for e in expectations])
 
 
 def resolve_function(module: ModuleInfo, function: str) -> str | None:

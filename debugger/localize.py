@@ -75,21 +75,6 @@ def evidence(exp: Expectation, result: ExpectationResult) -> FailureEvidence:
     )
 
 
-def _reachable(module: ModuleInfo, start: str, skip: set[str]) -> list[str]:
-    """`start` and every in-file function it reaches through functions not in `skip`."""
-    seen = [start]
-    stack = [start]
-    while stack:
-        func = module.functions.get(stack.pop())
-        if func is None:
-            continue
-        for callee in func.calls:
-            if callee not in seen and callee not in skip and callee in module.functions:
-                seen.append(callee)
-                stack.append(callee)
-    return seen
-
-
 def _own_lines(module: ModuleInfo, func: FunctionInfo) -> set[int]:
     """Lines of `func`'s body, without the bodies of functions nested in it."""
     lines = set(range(func.body_line, func.end_line + 1))
@@ -206,7 +191,7 @@ def localize(
     if not candidates:
         return loc
     blamed = _lowest_candidate(module, candidates, called, trusted)
-    scope = _reachable(module, blamed, trusted | (set(candidates) - {blamed}))
+    scope = module.reachable([blamed], trusted | (set(candidates) - {blamed}))
     scope_lines: dict[int, str] = {}
     for name in scope:
         for line in _own_lines(module, module.functions[name]):
@@ -243,7 +228,7 @@ def _lowest_candidate(
     ranked = sorted(candidates, key=lambda n: order.index(n) if n in order else len(order))
     for name in ranked:
         # A candidate defers to another candidate it reaches and that ran in a failing run.
-        reach = _reachable(module, name, trusted)
+        reach = module.reachable([name], trusted)
         if not any(other in reach and other != name and other in called for other in ranked):
             return name
     return ranked[0]
