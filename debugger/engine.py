@@ -16,6 +16,7 @@ from mgdebug.analysis.model import Expectation, ModuleInfo
 from .localize import Localization, function_reports, localize
 from .mutation_localize import mutation_scores
 from .options import DebugOptions
+from .repair.context import CandidateContext
 from .repair.hints import candidate_context
 from .repair.search import candidate_wall_seconds, search_fixes
 from .report import Report, Suspect
@@ -125,6 +126,8 @@ def debug_source(
         report.functions = list(reports.values())
         _check(cancel)
         loc = localize(module, chosen, results, reports)
+        # Constants and observed types feed both the mutants and the fix search.
+        context = candidate_context(chosen, results)
         if options.mutation_seconds > 0 and loc.executed_lines():
             if progress:
                 progress("ranking lines by mutation", 10)
@@ -135,7 +138,7 @@ def debug_source(
                 chosen,
                 results,
                 loc.executed_lines(),
-                candidate_context(chosen, results),
+                context,
                 seconds=options.mutation_seconds,
                 wall_each=candidate_wall_seconds(results),
                 cancel=cancel,
@@ -161,6 +164,7 @@ def debug_source(
                 chosen,
                 results,
                 loc,
+                context,
                 options,
                 cancel,
                 progress,
@@ -178,6 +182,7 @@ def _repair(
     expectations: Sequence[Expectation],
     results: Sequence[ExpectationResult],
     loc: Localization,
+    context: CandidateContext,
     options: DebugOptions,
     cancel: threading.Event | None,
     progress: ProgressCallback | None,
@@ -191,7 +196,7 @@ def _repair(
         expectations,
         results,
         lines,
-        candidate_context(expectations, results),
+        context,
         seconds=options.search_seconds,
         max_candidates=options.max_candidates,
         max_fixes=options.max_fixes,

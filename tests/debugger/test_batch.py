@@ -180,14 +180,6 @@ def test_a_traced_expectation_that_loops_keeps_its_trace(box: Sandbox, user_fold
 
 
 def test_pytest_tests_of_a_job_share_one_session(box: Sandbox, user_folder: Path) -> None:
-    def test(name: str) -> Expectation:
-        return expectation(
-            name,
-            "pytest",
-            test_file=str(user_folder / "test_mod.py"),
-            nodeid=f"test_mod.py::{name}",
-        )
-
     started = time.monotonic()
     results = box.run(
         Job(
@@ -218,14 +210,6 @@ def test_pytest_expectations_run_against_each_candidate(box: Sandbox, user_folde
 
 
 def test_stop_at_first_failure_in_a_pytest_session(box: Sandbox, user_folder: Path) -> None:
-    def test(name: str) -> Expectation:
-        return expectation(
-            name,
-            "pytest",
-            test_file=str(user_folder / "test_mod.py"),
-            nodeid=f"test_mod.py::{name}",
-        )
-
     results = box.run(
         Job(
             variant("5"),
