@@ -30,3 +30,6 @@ class DebugOptions:
     trace: bool = True
     limits: Limits = field(default_factory=Limits)
     extra_tests: list[str] = field(default_factory=list)  # test files the user names
+    # The interpreter code under test runs in (--python / the `python` setting);
+    # None: found from $VIRTUAL_ENV, a .venv/venv of the project, else mgdebug's own.
+    python: str | None = None

@@ -102,6 +102,8 @@ class Report:
     search: SearchStats | None = None
     messages: list[str] = field(default_factory=list)  # notes for the user
     seconds: float = 0.0
+    interpreter: str = ""  # the Python the code under test ran in (its path)
+    interpreter_reason: str = ""  # how it was chosen: "--python", "$VIRTUAL_ENV", ...
 
     @property
     def has_failure(self) -> bool:
@@ -125,4 +127,5 @@ class Report:
             "search": asdict(self.search) if self.search else None,
             "messages": list(self.messages),
             "seconds": round(self.seconds, 3),
+            "interpreter": {"path": self.interpreter, "chosen_by": self.interpreter_reason},
         }

@@ -162,7 +162,7 @@ class _Child:
 class _ModuleRegistry:
     """sys.modules as it was before the first candidate, restored after each one.
 
-    Each candidate gets a fresh module object and namespace (execution.Module);
+    Each candidate gets a fresh module object and namespace (run_module.Module);
     modules that import it (the user's helpers, test files, conftest) are
     forgotten so that they import the next candidate, not this one. What one
     candidate can still leave to the next, being the same process: changes to
