@@ -1,0 +1,149 @@
+"""Where the model comes from: CLI flags, environment, `[tool.mgdebug.model]`, or none.
+
+One resolution order for every front end, so the CLI and the language server
+agree on which endpoint a project uses: explicit settings (flags, editor
+settings) win over the environment, which wins over the project's
+pyproject.toml. The API key is read only from the environment (never from a
+project file, which may be committed) and is kept out of every repr.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - mgdebug itself runs on 3.10 too
+    import tomli as tomllib
+
+DEFAULT_TIMEOUT = 60.0  # seconds per request; local models on a laptop are slow
+DEFAULT_RETRIES = 3  # the openai client's own backoff on 408/409/429/5xx and lost connections
+
+
+class ModelConfigError(ValueError):
+    """A model setting that cannot work; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """A configured endpoint. `api_key` never appears in a repr, a log or a cache key."""
+
+    name: str
+    url: str | None = None  # None: the openai package's default (api.openai.com)
+    api_key: str = field(default="", repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
+    chosen_by: str = ""  # "--model", "$MGDEBUG_MODEL", "pyproject.toml", ...
+
+    @property
+    def endpoint(self) -> str:
+        return self.url or "https://api.openai.com/v1"
+
+    def describe(self) -> str:
+        return f"{self.name} at {self.endpoint}"
+
+
+def is_local_url(url: str | None) -> bool:
+    """A loopback or private address: such servers (Ollama, llama.cpp) need no key."""
+    if not url:
+        return False
+    host = urlparse(url).hostname or ""
+    if host in ("localhost", "host.docker.internal") or host.endswith(".local"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
+def project_model_table(start: Path) -> tuple[dict[str, Any], Path | None]:
+    """`[tool.mgdebug.model]` of the nearest pyproject.toml at or above `start`."""
+    folder = start if start.is_dir() else start.parent
+    for candidate in [folder, *folder.parents]:
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                return {}, pyproject
+            table = data.get("tool", {}).get("mgdebug", {}).get("model", {})
+            return (table if isinstance(table, dict) else {}), pyproject
+    return {}, None
+
+
+def resolve_model_config(
+    start: Path,
+    *,
+    name: str | None = None,
+    url: str | None = None,
+    disabled: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> ModelConfig | None:
+    """The model to use for a file or folder at `start`, or None when none is configured.
+
+    `name`/`url` are the explicit settings (CLI flags or editor settings);
+    `disabled` is `--no-model`. Raises ModelConfigError for a setting that
+    cannot work, such as a remote URL with no key.
+    """
+    if disabled:
+        return None
+    env = os.environ if environ is None else environ
+    table, pyproject = project_model_table(start)
+    chosen_name, source = _first(
+        (name, "--model / model.name"),
+        (env.get("MGDEBUG_MODEL"), "$MGDEBUG_MODEL"),
+        (table.get("name"), str(pyproject) if pyproject else "pyproject.toml"),
+    )
+    chosen_url, _ = _first(
+        (url, ""),
+        (env.get("MGDEBUG_MODEL_URL"), ""),
+        (table.get("url"), ""),
+    )
+    if not chosen_name:
+        if chosen_url:
+            raise ModelConfigError(
+                f"a model URL is set ({chosen_url}) but no model name: "
+                "pass --model NAME or set MGDEBUG_MODEL"
+            )
+        return None
+    if chosen_url and not urlparse(chosen_url).scheme.startswith("http"):
+        raise ModelConfigError(f"model URL {chosen_url!r} is not an http(s) URL")
+    key = env.get("MGDEBUG_API_KEY") or env.get("OPENAI_API_KEY") or ""
+    if not key and not is_local_url(chosen_url):
+        raise ModelConfigError(
+            f"model {chosen_name} at {chosen_url or 'api.openai.com'} needs an API key: "
+            "set MGDEBUG_API_KEY (or OPENAI_API_KEY) in the environment"
+        )
+    timeout = _number(table.get("timeout"), DEFAULT_TIMEOUT, "timeout")
+    retries = int(_number(table.get("retries"), DEFAULT_RETRIES, "retries"))
+    return ModelConfig(
+        name=str(chosen_name),
+        url=str(chosen_url).rstrip("/") if chosen_url else None,
+        api_key=key,
+        timeout=timeout,
+        retries=retries,
+        chosen_by=source,
+    )
+
+
+def _first(*pairs: tuple[object, str]) -> tuple[str | None, str]:
+    for value, source in pairs:
+        if isinstance(value, str) and value.strip():
+            return value.strip(), source
+    return None, ""
+
+
+def _number(value: object, default: float, what: str) -> float:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ModelConfigError(f"[tool.mgdebug.model] {what} must be a non-negative number")
+    return float(value)
