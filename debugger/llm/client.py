@@ -78,6 +78,9 @@ class ModelClient:
         self.config = config
         self.cache = cache
         self.usage = Usage()
+        # Set once the endpoint proved unusable for this run (down, bad key, no such
+        # model): later requests fail at once instead of each waiting out retries.
+        self.unavailable: ModelError | None = None
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -137,11 +140,15 @@ class ModelClient:
             if hit is not None:
                 self._count(cached=1)
                 return Answer(hit.text, cached=True)
+        if self.unavailable is not None:
+            raise self.unavailable
         started = time.monotonic()
         try:
             response = self._run(self._create(cleaned, params), cancel)
         except ModelError as error:
             self._count(failed=1, seconds=time.monotonic() - started, error=str(error))
+            if error.kind in ("unreachable", "auth", "not-found"):
+                self.unavailable = error
             raise
         seconds = time.monotonic() - started
         choices = getattr(response, "choices", None) or []
