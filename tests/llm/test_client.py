@@ -141,3 +141,16 @@ def test_models_are_listed(endpoint: ScriptedOpenAI) -> None:
     endpoint.models = ["llama3.2:3b", "qwen2.5-coder:7b"]
     with client_for(endpoint) as client:
         assert client.list_models() == ["llama3.2:3b", "qwen2.5-coder:7b"]
+
+
+def test_the_endpoint_check_lists_models_and_times_a_request(endpoint: ScriptedOpenAI) -> None:
+    from mgdebug.debugger.llm.check import check_endpoint
+
+    endpoint.models = ["scripted-model", "other"]
+    endpoint.replies.append(Reply("ok"))
+    found = check_endpoint(ModelConfig(name="scripted-model", url=endpoint.url, retries=0))
+    assert found.ok and found.model_listed and found.models == ["scripted-model", "other"]
+    assert found.lines()[-1].startswith("scripted-model: answered in ")
+    endpoint.replies.append(Reply(status=404))
+    missing = check_endpoint(ModelConfig(name="nope", url=endpoint.url, retries=0))
+    assert not missing.ok and not missing.model_listed and "404" in missing.lines()[-1]
