@@ -88,9 +88,7 @@ def propose_cases(
     """Cases a majority of `samples` answers agree on, most votes first."""
     prompt = CASES.format(
         function=function_source.rstrip(),
-        usage=("\nHow the rest of the file calls it:\n" + "\n".join(usage) + "\n")
-        if usage
-        else "",
+        usage=("\nHow the rest of the file calls it:\n" + "\n".join(usage) + "\n") if usage else "",
         count=count,
         name=func.name,
     )

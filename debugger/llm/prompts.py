@@ -70,3 +70,38 @@ Your fix was run against the tests and still fails:
 {failures}
 Answer again with exactly one ```python block holding the whole corrected function.
 """
+
+SIMULATE = """\
+This Python function is meant to do the following: {intent}
+
+```python
+{function}
+```
+
+Its basic blocks are:
+{blocks}
+
+Simulate, block by block, what a CORRECT implementation of this intent would compute for the \
+call `{call}` (expected result: {expected}). Follow the code's structure, but where the code \
+disagrees with the intent, follow the intent. Give the values of the variables when each block \
+is left, in the order the blocks would run (at most {max_steps} steps; for loops give the first \
+and last iterations).
+
+Answer with one JSON object and nothing else:
+{{"steps": [{{"block": <number>, "values": {{"<variable>": "<Python repr>"}}}}], \
+"result": "<Python repr of the return value>"}}
+"""
+
+DECOMPOSE = """\
+This Python function is long and fails its tests. Split it into a few smaller helper functions \
+without changing what it does — keep every behaviour, including its bugs, exactly as it is; \
+do not fix anything.
+
+```python
+{function}
+```
+
+Keep the name and signature of `{name}`; give each helper a descriptive name and a one-line \
+docstring; define the helpers at module level before `{name}`. Answer with exactly one \
+```python block holding the helpers and the new `{name}`, and nothing else in code blocks.
+"""

@@ -164,3 +164,28 @@ def test_an_unreachable_endpoint_fails_once_then_at_once(endpoint: ScriptedOpenA
         assert talk.propose() is None and talk.propose() is None
         assert c.usage.failed == 1 and c.unavailable is not None
         assert c.usage.errors == [f"cannot reach {url}: is the server up?"]
+
+
+def test_the_first_block_where_intent_and_real_run_part_is_found(
+    endpoint: ScriptedOpenAI,
+) -> None:
+    from mgdebug.debugger.llm.simulate import first_divergence, simulate
+
+    func = MODULE.functions["total"]
+    loop = next(b for b in func.blocks if b.start_line == 4)
+    steps = [
+        {"block": 0, "values": {"result": "0"}},
+        {"block": loop.index, "values": {"x": "1", "result": "1"}},
+        {"block": loop.index, "values": {"x": "2", "result": "3"}},
+    ]
+    endpoint.replies.append(Reply(json.dumps({"steps": steps, "result": "6"})))
+    real = [
+        BlockSnapshot("total", 0, 3, {"result": "0"}),
+        BlockSnapshot("total", loop.index, 5, {"x": "2", "result": "2"}),
+    ]
+    with client(endpoint) as c:
+        simulation = simulate(c, func, SOURCE, "total([1, 2, 3])", "6")
+    assert simulation is not None and simulation.simulated and simulation.result == "6"
+    found = first_divergence(simulation, real, func)
+    assert found is not None and (found.block, found.variable) == (loop.index, "x")
+    assert found.describe().startswith("model (simulated): after lines 4-5 `x` should be 1")
