@@ -172,7 +172,7 @@ def test_the_first_block_where_intent_and_real_run_part_is_found(
     from mgdebug.debugger.llm.simulate import first_divergence, simulate
 
     func = MODULE.functions["total"]
-    loop = next(b for b in func.blocks if b.start_line == 4)
+    loop = next(b for b in func.blocks if b.kind == "loop-body")
     steps = [
         {"block": 0, "values": {"result": "0"}},
         {"block": loop.index, "values": {"x": "1", "result": "1"}},
@@ -188,4 +188,4 @@ def test_the_first_block_where_intent_and_real_run_part_is_found(
     assert simulation is not None and simulation.simulated and simulation.result == "6"
     found = first_divergence(simulation, real, func)
     assert found is not None and (found.block, found.variable) == (loop.index, "x")
-    assert found.describe().startswith("model (simulated): after lines 4-5 `x` should be 1")
+    assert found.describe().startswith("model (simulated): after lines 5-5 `x` should be 1")
