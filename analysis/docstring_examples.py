@@ -1,4 +1,4 @@
-"""Expectations written in docstrings: doctest examples and examples in prose.
+"""Expectations written in docstrings as prose: `f(x) == y`, "for x = 1 the output is 2".
 
 Prose is only believed when it reads as Python: the call must parse, call a
 function of the module, and use no names the module lacks; so must the
@@ -49,7 +49,11 @@ class _Prose:
 def docstring_expectations(
     func: FunctionInfo, path: str, names: ModuleNames
 ) -> Iterator[Expectation]:
-    """Doctest and prose examples from one function's docstring."""
+    """Prose examples from one function's docstring.
+
+    Its doctest examples are found with every other docstring's, as doctest
+    finds them (doctest_sessions.py); here only the text between them counts.
+    """
     if func.docstring is None or func.docstring_text_line is None:
         return
     first_line = func.docstring_text_line
@@ -59,7 +63,6 @@ def docstring_expectations(
         # Inconsistent doctest indentation: doctest itself would refuse it,
         # but the prose may still hold examples.
         parts = [func.docstring]
-    setup: list[str] = []
     line = 0  # 0-based line within the docstring of the current part
     for part in parts:
         if isinstance(part, str):
@@ -68,20 +71,6 @@ def docstring_expectations(
             line += part.count("\n")
             continue
         line = part.lineno + part.source.count("\n") + part.want.count("\n")
-        if not part.want:
-            setup.append(part.source)
-            continue
-        absolute = first_line + part.lineno
-        yield Expectation(
-            id=f"doctest:L{absolute}",
-            function=func.qualname,
-            kind="doctest",
-            origin=Origin(path, absolute, "doctest"),
-            description=describe(f"{part.source.strip()} → {part.want.strip()}"),
-            setup="".join(setup),
-            call=part.source,
-            want=part.want,
-        )
 
 
 def _prose_expectation(prose: _Prose, first_line: int, path: str) -> Expectation:

@@ -1,9 +1,11 @@
 """Every expectation a user has written for a module's functions, found statically.
 
-Sources, in the order they are reported: docstrings (doctest examples, then
-examples in prose), the `if __name__ == "__main__":` block, and pytest tests
-near the file. Each expectation gets an id that stays the same while its
-source line does, so results can be matched across runs.
+Sources, in the order they are reported: docstrings (doctest examples of
+every docstring doctest would test, one session per docstring, and examples in
+prose in function docstrings, in the order written), the
+`if __name__ == "__main__":` block, and pytest tests near the file. Each
+expectation gets an id that stays the same while its source line does, so
+results can be matched across runs.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Sequence
 from .assert_expectations import expectations_from_asserts, main_block_expectations
 from .call_targets import ModuleNames
 from .docstring_examples import docstring_expectations
+from .doctest_config import doctest_config
+from .doctest_sessions import doctest_expectations
 from .model import Expectation, FunctionInfo, ModuleInfo
 from .pytest_discovery import pytest_expectations
 
@@ -26,14 +30,15 @@ def find_expectations(
 ) -> list[Expectation]:
     """All expectations for `module` (the file at `path`), each with a unique id.
 
-    Docstrings of nested functions are skipped: their examples call a name
-    that does not exist at module level, so they could only ever fail.
+    Docstrings of nested functions are skipped, as doctest skips them: their
+    examples usually call a name that does not exist at module level.
     """
     names = ModuleNames(module)
-    found: list[Expectation] = []
+    found = doctest_expectations(module, path, names, doctest_config(path))
     for func in sorted(module.functions.values(), key=lambda f: f.line):
         if func.parent is None:
             found += docstring_expectations(func, path, names)
+    found.sort(key=lambda e: e.origin.line)  # as written: a docstring's prose among its examples
     found += main_block_expectations(module, path, names)
     found += pytest_expectations(names, path, extra_test_files)
     return unique_ids(found)

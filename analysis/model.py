@@ -137,9 +137,15 @@ class Expectation:
 
     How each kind runs, in the module's namespace after `setup` is executed:
     - "eval": evaluate `call` and `expected`; passes when they compare equal.
-    - "doctest": execute `call` as doctest would and compare printed/echoed
-      output with `want` using doctest's OutputChecker (ELLIPSIS and
-      NORMALIZE_WHITESPACE on).
+    - "doctest": example number `example` of the docstring `session_source`
+      (found as doctest.DocTestFinder finds it, its first line on file line
+      `session_line`), judged as `doctest` judges it: the docstring's examples
+      run as one real doctest.DocTest, in one namespace, in order, up to the
+      last one asked for, with `optionflags` (0 unless the project runs its
+      doctests through pytest) and the examples' own directives; the earlier
+      examples are its set-up (`setup` is not used). `call` and `want` are
+      that example's source and expected output; without a `session` (made
+      by hand) that one example is the whole docstring.
     - "exec": execute `code`; passes when it raises nothing.
     - "pytest": pytest itself runs the test `nodeid` in `test_file`.
     `function` is the function under test (qualname), or "" if unknown.
@@ -157,3 +163,10 @@ class Expectation:
     code: str | None = None
     test_file: str | None = None
     nodeid: str | None = None
+    # doctest sessions: every example of one docstring shares `session` (a name
+    # like doctest's own, "module.Class.method"), and the docstring text.
+    session: str | None = None
+    example: int | None = None  # index among the docstring's doctest examples
+    session_source: str | None = None
+    session_line: int = 0  # file line of the docstring's first line, for doctest's lineno
+    optionflags: int = 0  # doctest option flags for the whole docstring

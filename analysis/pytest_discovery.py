@@ -3,12 +3,18 @@
 Test files are read, never imported: a test counts when it imports the module
 (by its file stem) and its body, or a helper or fixture of its file it uses,
 names one of the module's functions or classes.
+
+`pytest_rootdir` and `project_root` find, also statically, the folder pytest
+itself would root a run of those tests at (its configuration file's folder),
+so that the sandbox copies it and runs pytest there, with the project's
+conftest.py files, markers and ini options.
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +28,21 @@ MAX_TEST_FILES = 300
 MAX_TEST_FILE_BYTES = 2_000_000
 _SKIPPED_FOLDERS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build"}
 _FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# pytest's configuration files in its order of precedence, each with the section
+# that makes it count (None: the file counts even when empty), as in
+# _pytest/config/findpaths.py (pytest 8-9).
+_CONFIG_FILES: tuple[tuple[str, re.Pattern[str] | None], ...] = (
+    ("pytest.toml", None),
+    (".pytest.toml", None),
+    ("pytest.ini", None),
+    (".pytest.ini", None),
+    ("pyproject.toml", re.compile(r"^\s*\[tool\.pytest(\.ini_options)?\]\s*$", re.M)),
+    ("tox.ini", re.compile(r"^\s*\[pytest\]\s*$", re.M)),
+    ("setup.cfg", re.compile(r"^\s*\[tool:pytest\]\s*$", re.M)),
+)
+# How far above the module's folder the copied project root may be: further
+# up is more likely a home folder with a stray setup.cfg than a project.
+MAX_ROOT_LEVELS = 3
 
 
 def pytest_files_for(path: str, extra_test_files: Sequence[str] = ()) -> list[Path]:
@@ -206,3 +227,84 @@ def _dotted(node: ast.expr) -> str | None:
         base = _dotted(node.value)
         return f"{base}.{node.attr}" if base else None
     return None
+
+
+# -- pytest's rootdir -----------------------------------------------------------
+
+
+def pytest_config_file(folder: Path) -> Path | None:
+    """The file of `folder` pytest would take its configuration from, if any."""
+    for name, section in _CONFIG_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        if section is None:
+            return path
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if section.search(text):
+            return path
+    return None
+
+
+def _common_ancestor(paths: Iterable[Path]) -> Path | None:
+    folders = [p if p.is_dir() else p.parent for p in paths if p.exists()]
+    return Path(os.path.commonpath(folders)) if folders else None
+
+
+def _located(start: Path) -> Path | None:
+    """pytest's `locate_config`: a config file up from `start`, else any pyproject.toml."""
+    lineage = (start, *start.parents)
+    for folder in lineage:
+        if pytest_config_file(folder) is not None:
+            return folder
+    for folder in lineage:
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return None
+
+
+def pytest_rootdir(test_files: Sequence[Path], invocation_dir: Path | None = None) -> Path:
+    """The rootdir pytest picks when run as `pytest FILES...` from `invocation_dir`.
+
+    pytest's rules: the nearest configuration file up from the files' common
+    ancestor; else the nearest setup.py; else a configuration file up from
+    each file; else the common ancestor of the files and the invocation dir.
+    """
+    ancestor = _common_ancestor(test_files) or invocation_dir or Path.cwd()
+    found = _located(ancestor)
+    if found is not None:
+        return found
+    for folder in (ancestor, *ancestor.parents):
+        if (folder / "setup.py").is_file():
+            return folder
+    for path in test_files:
+        found = _located(path.parent)
+        if found is not None:
+            return found
+    if invocation_dir is None:
+        return ancestor
+    return _common_ancestor([invocation_dir, ancestor]) or ancestor
+
+
+def project_root(module_path: str, test_files: Sequence[Path] | None = None) -> Path:
+    """The folder to copy and run pytest in: pytest's rootdir and the module's folder.
+
+    Without tests found for the module, or when that folder is far above the
+    module (MAX_ROOT_LEVELS) or is the file system root or the home folder,
+    the module's own folder.
+    """
+    # As given (not resolved): the caller's paths hold the module's folder as given.
+    module = Path(os.path.abspath(module_path))
+    folder = module.parent
+    files = list(test_files) if test_files is not None else pytest_files_for(str(module))
+    if not files:
+        return folder
+    root = pytest_rootdir(files)
+    common = _common_ancestor([root, folder]) or folder
+    levels = len(folder.parts) - len(common.parts)
+    if levels > MAX_ROOT_LEVELS or common == Path(common.anchor) or common == Path.home():
+        return folder
+    return common

@@ -1,48 +1,235 @@
-"""Doctest expectations, run by the standard library's own `doctest` machinery."""
+"""Doctest expectations, run by the standard library's own `doctest` machinery, per docstring.
+
+The examples of one docstring are one session, as in `python -m doctest`: a
+shallow copy of the module's globals, the examples run in order by a real
+`doctest.DocTestRunner`, each leaving its state to the next (those that only
+print or assign included), with doctest's parser for the `# doctest:`
+directives and doctest's checker for output and exceptions. The runner's
+report hooks map each example back to its expectation: the hook before an
+example starts the tracer and the soft time limit, the one after it reports
+the result at once, so a crash later in the session loses no earlier result.
+
+Only the prefix of the docstring up to the last example asked for runs:
+narrowing or a failing-first order may ask for a few examples of a session,
+but those before them still set up their state.
+"""
 
 from __future__ import annotations
 
 import doctest
-from typing import Any
+import sys
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from mgdebug.analysis.model import Expectation
 
 from .results import ExpectationResult, RunStatus
-from .run_module import MESSAGE_LIMIT, Module
+from .run_module import MESSAGE_LIMIT, BoundedWriter, timed_out
 from .saferepr import cap
+from .sandbox_timer import SoftTimeout, share
+
+if TYPE_CHECKING:
+    from .execution import _Run
+
+# Report-only flags: they decide what doctest prints, or whether it tries the
+# examples after a failure; every example is run and reported here.
+_REPORT_ONLY = doctest.REPORT_ONLY_FIRST_FAILURE | doctest.FAIL_FAST
 
 
-class _DoctestRunner(doctest.DocTestRunner):
-    outcome: tuple[str, Any] = ("error", None)
+class _Stop(Exception):
+    """The run stops here (stop_at_first_failure): leave the doctest runner."""
+
+
+def session_text(exp: Expectation) -> str:
+    """The docstring the expectation's example belongs to.
+
+    An expectation built by hand (a benchmark's visible test) has no session:
+    its one example is written out as a docstring, so that doctest's parser
+    reads its directives.
+    """
+    if exp.session_source is not None:
+        return exp.session_source
+    lines = (exp.call or "").rstrip("\n").split("\n")
+    prompt = [">>> " + lines[0]] + ["... " + line for line in lines[1:]]
+    want = exp.want or ""
+    return "\n".join(prompt) + "\n" + want + ("" if not want or want.endswith("\n") else "\n")
+
+
+class _Checker(doctest.OutputChecker):
+    """doctest's own checker, remembering the exception text it was given to compare.
+
+    doctest compares an expected exception's `exc_msg` with what
+    `traceback.format_exception_only` made of the exception raised: that text,
+    not the whole traceback doctest prints, is what the report shows as got.
+    """
+
+    def __init__(self) -> None:
+        self.exception: str | None = None
+        self.example: doctest.Example | None = None
+
+    def check_output(self, want: str, got: str, optionflags: int) -> bool:
+        example = self.example
+        if example is not None and example.exc_msg is not None and want is example.exc_msg:
+            self.exception = got
+        return super().check_output(want, got, optionflags)
+
+
+class _Runner(doctest.DocTestRunner):
+    """A DocTestRunner that tells the session about each example instead of printing."""
+
+    def __init__(self, session: DoctestSession, optionflags: int) -> None:
+        self.checker = _Checker()
+        super().__init__(checker=self.checker, verbose=False, optionflags=optionflags)
+        self.session = session
 
     def report_start(self, out: Any, test: Any, example: Any) -> None:
-        pass
+        self.checker.example, self.checker.exception = example, None
+        self.session.example_starts(example)
 
     def report_success(self, out: Any, test: Any, example: Any, got: str) -> None:
-        self.outcome = ("pass", got)
+        self.session.example_ends(example, "pass", self.checker.exception or got)
 
     def report_failure(self, out: Any, test: Any, example: Any, got: str) -> None:
-        self.outcome = ("fail", got)
+        self.session.example_ends(example, "fail", self.checker.exception or got)
 
     def report_unexpected_exception(self, out: Any, test: Any, example: Any, exc_info: Any) -> None:
-        self.outcome = ("raised", exc_info[1])
+        self.session.example_ends(example, "raised", exc_info[1])
 
 
-def run_doctest(module: Module, exp: Expectation, ns: dict[str, Any]) -> ExpectationResult:
-    exec(exp.setup, ns)
-    want = exp.want or ""
-    example = doctest.Example(
-        exp.call or "", want if not want or want.endswith("\n") else want + "\n"
-    )
-    test = doctest.DocTest([example], ns, exp.id, module.file, exp.origin.line, None)
-    runner = _DoctestRunner(
-        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
-    )
-    runner.run(test, out=lambda text: None, clear_globs=False)
-    kind, value = runner.outcome
-    if kind == "raised":
-        result = module.failure(exp.id, value)
-        result.expected = cap(want, MESSAGE_LIMIT)
-        return result
-    status: RunStatus = "pass" if kind == "pass" else "fail"
-    return ExpectationResult(exp.id, status, cap(value, MESSAGE_LIMIT), cap(want, MESSAGE_LIMIT))
+class DoctestSession:
+    """Consecutive expectations of one docstring, run as one `doctest.DocTest`."""
+
+    def __init__(self, run: _Run, indices: Sequence[int], left: int) -> None:
+        self.run = run
+        self.indices = indices
+        self.left = left  # expectations of the whole run still to go, this session's included
+        self.exps = [run.order.expectations[i] for i in indices]
+        self.position: dict[int, list[int]] = {}  # example number -> positions in `exps`
+        for pos, exp in enumerate(self.exps):
+            self.position.setdefault(exp.example or 0, []).append(pos)
+        self.numbers: dict[int, int] = {}  # id(example) -> its number in the docstring
+        self.settled: set[int] = set()
+        self.stopped = False
+        self.current: int | None = None  # number of the example running
+        self.began = 0.0
+        self.seconds = 0.0
+        self.errors = BoundedWriter(0)
+        self.broken: tuple[RunStatus, str] | None = None  # why the examples left did not run
+
+    def main(self) -> bool:
+        """Run the session; whether the run goes on after it."""
+        first = self.exps[0]
+        module = self.run.module
+        try:
+            test = doctest.DocTestParser().get_doctest(
+                session_text(first),
+                module.namespace(),
+                first.session or first.id,
+                module.file,
+                max(first.session_line - 1, 0),
+            )
+        except ValueError as exc:  # doctest refuses the docstring
+            for pos in range(len(self.exps)):
+                self.settle(pos, ExpectationResult(self.exps[pos].id, "error", message=str(exc)))
+            return not self.stopped
+        test.examples = test.examples[: max(exp.example or 0 for exp in self.exps) + 1]
+        for number, example in enumerate(test.examples):
+            self.numbers[id(example)] = number
+            for flag in list(example.options):
+                if flag & _REPORT_ONLY:
+                    del example.options[flag]
+        runner = _Runner(self, first.optionflags & ~_REPORT_ONLY)
+        saved = sys.stderr
+        try:
+            runner.run(test, out=lambda text: None)
+        except _Stop:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - a SoftTimeout out of doctest, Ctrl-C
+            self.interrupted(exc)
+        finally:
+            self.run.timer.disarm()
+            sys.stderr = saved
+        self.settle_rest()
+        return not self.stopped
+
+    # -- called by the runner, around each example ------------------------------
+
+    def example_starts(self, example: doctest.Example) -> None:
+        self.current = number = self.numbers[id(example)]
+        run = self.run
+        todo = self.left - len(self.settled)
+        self.seconds = max(share(run.deadline - time.monotonic(), todo), 0.01)
+        self.errors = BoundedWriter(max(run.budget, 0))
+        sys.stderr = self.errors
+        self.began = time.perf_counter()
+        run.timer.arm(self.seconds)
+        if number in self.position and run.tracer is not None:
+            run.tracer.start()
+
+    def example_ends(self, example: doctest.Example, kind: str, value: Any) -> None:
+        run = self.run
+        run.timer.disarm()
+        number, self.current = self.numbers[id(example)], None
+        positions = self.position.get(number)
+        if positions is None:
+            return  # set-up for the examples asked for: its outcome is not asked for
+        trace = run.tracer.stop() if run.tracer is not None else None
+        for pos in positions:
+            exp = self.exps[pos]
+            want = cap(example.want if exp.want is None else exp.want, MESSAGE_LIMIT)
+            if kind == "raised":
+                result = run.module.failure(exp.id, value)
+                result.expected = want
+            else:
+                status: RunStatus = "pass" if kind == "pass" else "fail"
+                result = ExpectationResult(exp.id, status, cap(value, MESSAGE_LIMIT), want)
+            if run.timer.fired:
+                result = timed_out(result, self.seconds)
+            result.duration = time.perf_counter() - self.began
+            result.trace = trace
+            result.stdout = self.errors.text()
+            self.settle(pos, result)
+        if self.stopped:
+            raise _Stop
+
+    # -- results ----------------------------------------------------------------
+
+    def interrupted(self, exc: BaseException) -> None:
+        """Something left the doctest runner mid-example: that example's result, and why
+        the examples after it did not run."""
+        number, self.current = self.current, None
+        timeout = isinstance(exc, SoftTimeout) or self.run.timer.fired
+        positions = self.position.get(number, []) if number is not None else []
+        tracer = self.run.tracer
+        trace = tracer.stop() if positions and tracer is not None else None
+        for pos in positions:
+            result = self.run.module.failure(self.exps[pos].id, exc)
+            if timeout:
+                result = timed_out(result, self.seconds)
+            result.trace = trace
+            result.duration = time.perf_counter() - self.began
+            self.settle(pos, result)
+        what = "timed out" if timeout else f"was interrupted ({type(exc).__name__})"
+        status: RunStatus = "timeout" if timeout else "crash"
+        self.broken = (status, f"not run: an earlier example of this docstring {what}")
+
+    def settle(self, pos: int, result: ExpectationResult) -> None:
+        if pos in self.settled:
+            return
+        self.settled.add(pos)
+        if not self.stopped:
+            result.stdout = self.run.captured(result.stdout)
+            self.stopped = not self.run.report(self.indices[pos], result)
+
+    def settle_rest(self) -> None:
+        """Report the expectations whose example did not run."""
+        for pos, exp in enumerate(self.exps):
+            if pos in self.settled:
+                continue
+            if self.broken is not None:
+                status, message = self.broken
+                self.settle(pos, ExpectationResult(exp.id, status, message=message))
+            else:
+                # doctest skipped it (+SKIP): it is not one of doctest's tests either.
+                self.settle(pos, ExpectationResult(exp.id, "pass", message="skipped by doctest"))

@@ -5,6 +5,7 @@ The single entry point the CLI and the language server call.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -13,12 +14,12 @@ from mgdebug.analysis.expectations import find_expectations, missing_expectation
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation, ModuleInfo
 
-from .localize import Localization, function_reports, localize
-from .mutation_localize import mutation_scores
+from .could_not_run import describe_load_failure, load_failure
+from .interpreter import resolve_interpreter
+from .localize import Localization, agree_with_top_suspect, function_reports, localize
 from .options import DebugOptions
 from .repair.context import CandidateContext
 from .repair.hints import candidate_context
-from .repair.search import candidate_wall_seconds, search_fixes
 from .report import Report, Suspect
 from .results import CallRecord, ExpectationResult
 from .sandbox import Job, Sandbox, TraceSpec
@@ -89,12 +90,15 @@ def debug_source(
     options = options or DebugOptions()
     started = time.monotonic()
     report = Report(path=path)
+    # The project's Python (interpreter.py); a bad --python is a usage error, raised here.
+    interpreter = resolve_interpreter(path, options.python)
+    report.interpreter, report.interpreter_reason = interpreter.path, interpreter.chosen_by
     module = analyze_module(source, path)
     report.syntax_errors = list(module.syntax_errors)
     if module.syntax_errors:
-        report.messages.append(
-            f"{len(module.syntax_errors)} syntax error(s); only code that parses was analysed"
-        )
+        # The errors themselves are in `syntax_errors`: a note repeating them would
+        # print each twice.
+        report.messages.append("the file cannot be imported until it parses, so nothing ran")
     found = find_expectations(module, path, extra_test_files=list(options.extra_tests))
     found.extend(expectations or [])
     narrow = [options.function] if options.function else list(options.functions)
@@ -116,12 +120,19 @@ def debug_source(
     _check(cancel)
     if progress:
         progress(f"running {len(chosen)} expectation(s)", 5)
-    with Sandbox(path, options.limits) as sandbox:
+    with Sandbox(path, options.limits, interpreter=interpreter) as sandbox:
         spec = TraceSpec(
             blocks={q: module.functions[q].blocks for q in traced_functions(module, chosen)}
         )
         results = sandbox.run(Job(source=source, expectations=chosen, trace=spec))
         report.results = results
+        failed_load = load_failure(results)
+        if failed_load is not None:
+            _could_not_run(report, module, chosen, failed_load, source, path)
+            report.seconds = time.monotonic() - started
+            if progress:
+                progress("could not run", 100)
+            return report
         reports = function_reports(module, chosen, results)
         report.functions = list(reports.values())
         _check(cancel)
@@ -131,6 +142,11 @@ def debug_source(
         if options.mutation_seconds > 0 and loc.executed_lines():
             if progress:
                 progress("ranking lines by mutation", 10)
+            # Imported here: the repair modules pull in libcst (over 0.1 s), which a
+            # run whose expectations all pass never needs.
+            from .mutation_localize import mutation_scores
+            from .repair.search import candidate_wall_seconds
+
             evidence = mutation_scores(
                 sandbox,
                 source,
@@ -144,7 +160,13 @@ def debug_source(
                 cancel=cancel,
             )
             loc.rerank(evidence.scores)
+            if evidence.cut_short:
+                report.messages.append(
+                    f"line ranking by mutation stopped after {evidence.mutants} mutants "
+                    f"({evidence.seconds:.0f} s): the suspects may differ between runs"
+                )
         report.suspects = loc.suspects
+        agree_with_top_suspect(report.functions, report.suspects)
         report.failing_calls = _failing_calls(results)
         if not any(not r.passed for r in results):
             report.messages.append("every expectation passes: nothing to fix")
@@ -170,7 +192,43 @@ def debug_source(
                 progress,
             )
     report.seconds = time.monotonic() - started
+    if progress:
+        progress("done", 100)
     return report
+
+
+def _could_not_run(
+    report: Report,
+    module: ModuleInfo,
+    chosen: Sequence[Expectation],
+    failure: ExpectationResult,
+    source: str,
+    path: str,
+) -> None:
+    """The module could not be imported: say why, blame nothing (see could_not_run.py)."""
+    interpreter = report.interpreter or sys.executable
+    report.could_not_run = describe_load_failure(failure, chosen, source, path, interpreter)
+    reports = function_reports(module, chosen, [])
+    judged = {e.function for e in chosen}
+    for name in judged:
+        if name in reports:
+            reports[name].status = "not_run"
+    report.functions = list(reports.values())
+    line = report.could_not_run.line
+    if not report.could_not_run.environment and line is not None:
+        owner = next(
+            (f.qualname for f in module.functions.values() if f.line <= line <= f.end_line),
+            "<module>",
+        )
+        report.suspects = [
+            Suspect(
+                function=owner,
+                line=line,
+                score=1.0,
+                reason=f"raised {report.could_not_run.error} when the module was imported, "
+                "so no expectation could run",
+            )
+        ]
 
 
 def _repair(
@@ -188,6 +246,8 @@ def _repair(
     progress: ProgressCallback | None,
 ) -> None:
     lines = [(s.line, s.score) for s in loc.suspects]
+    from .repair.search import search_fixes  # lazily: see mutation_scores above
+
     outcome = search_fixes(
         sandbox,
         source,
@@ -209,6 +269,7 @@ def _repair(
     if outcome.stats.message:
         report.messages.append(outcome.stats.message)
     _promote_fixed_lines(report)
+    agree_with_top_suspect(report.functions, report.suspects)
 
 
 def _promote_fixed_lines(report: Report) -> None:

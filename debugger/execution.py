@@ -15,8 +15,8 @@ from typing import Any
 
 from mgdebug.analysis.model import Expectation
 
-from .doctest_session import run_doctest
-from .pytest_session import PytestSession, pytest_file, rootdir
+from .doctest_session import DoctestSession
+from .pytest_session import PytestSession, session_root
 from .results import ExpectationResult
 from .run_module import BoundedWriter, Module, timed_out
 from .saferepr import cap, describe_exception, safe_repr
@@ -28,7 +28,7 @@ _EXPECTATION_FILE = "<expectation>"
 _COMPARE_HELPER = "__mgdebug_compare__"
 
 
-# -- the four kinds -------------------------------------------------------------
+# -- eval and exec (doctest: doctest_session.py, pytest: pytest_session.py) ----
 
 
 def _run_eval(module: Module, exp: Expectation, ns: dict[str, Any]) -> ExpectationResult:
@@ -106,7 +106,7 @@ def _run_exec(module: Module, exp: Expectation, ns: dict[str, Any]) -> Expectati
 # -- the job --------------------------------------------------------------------
 
 Runner = Callable[[Module, Expectation, dict[str, Any]], ExpectationResult]
-_RUNNERS: dict[str, Runner] = {"eval": _run_eval, "doctest": run_doctest, "exec": _run_exec}
+_RUNNERS: dict[str, Runner] = {"eval": _run_eval, "exec": _run_exec}
 Emit = Callable[[int, ExpectationResult], None]
 
 
@@ -170,9 +170,11 @@ class _Run:
 
 
 def _same_session(order: Order, first: Expectation, exp: Expectation) -> bool:
-    return exp.kind == "pytest" and rootdir(pytest_file(order, exp)) == rootdir(
-        pytest_file(order, first)
-    )
+    return exp.kind == "pytest" and session_root(order, exp) == session_root(order, first)
+
+
+def _same_docstring(first: Expectation, exp: Expectation) -> bool:
+    return exp.kind == "doctest" and first.session is not None and exp.session == first.session
 
 
 def run_expectations(order: Order, indices: Sequence[int], deadline: float, emit: Emit) -> None:
@@ -194,6 +196,16 @@ def run_expectations(order: Order, indices: Sequence[int], deadline: float, emit
             ):
                 end += 1
             go = PytestSession(run, indices[position:end], left).main()
+            position = end
+        elif first.kind == "doctest" and run.module.error is None:
+            # The examples of one docstring are one doctest session (run_plan
+            # puts them together, in the docstring's order).
+            end = position + 1
+            while end < len(indices) and _same_docstring(
+                first, order.expectations[indices[end]]
+            ):
+                end += 1
+            go = DoctestSession(run, indices[position:end], left).main()
             position = end
         else:
             go = run.one(indices[position], left)

@@ -34,6 +34,9 @@ from mgdebug.analysis.model import BasicBlock
 from .instrument_ast import (
     EXIT,
     KEEP,
+    MATCH_CAPTURES,
+    MATCH_MAPPINGS,
+    MATCH_TYPES,
     NONE,
     SCOPES,
     TRY_TYPES,
@@ -61,11 +64,11 @@ def instrument(
     for node in [
         n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
     ]:
-        code = codes.get((node.name, first_line(node)))
+        found = codes.get((node.name, first_line(node)))
         # Functions outside the spec are left alone: on a 50,000-line file,
         # rewriting every function would cost far more than the run itself.
-        if code is not None and code.co_qualname.replace(".<locals>", "") in spec:
-            _Function(plan, node, code, spec).rewrite()
+        if found is not None and found[1] in spec:
+            _Function(plan, node, found[0], found[1], spec).rewrite()
     # Compiled like the untraced module (execution.py), future flags included.
     return compile(ast.fix_missing_locations(tree), filename, "exec", dont_inherit=True), plan
 
@@ -78,12 +81,20 @@ def _free_prefix(source: str) -> str:
     raise AssertionError("unreachable")
 
 
-def _code_objects(code: types.CodeType) -> dict[tuple[str, int], types.CodeType]:
-    found: dict[tuple[str, int], types.CodeType] = {}
+def _code_objects(
+    code: types.CodeType, prefix: str = ""
+) -> dict[tuple[str, int], tuple[types.CodeType, str]]:
+    """(name, first line) -> (code, qualname without `<locals>`) of the functions in `code`.
+
+    The qualname is built here: `co_qualname` is Python 3.11+, and this runs
+    in the user's interpreter, which may be 3.9 (child_kit.py).
+    """
+    found: dict[tuple[str, int], tuple[types.CodeType, str]] = {}
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            found.setdefault((const.co_name, const.co_firstlineno), const)
-            found.update(_code_objects(const))
+            qualname = prefix + const.co_name
+            found.setdefault((const.co_name, const.co_firstlineno), (const, qualname))
+            found.update(_code_objects(const, qualname + "."))
     return found
 
 
@@ -120,10 +131,10 @@ class _Function:
         plan: Plan,
         node: ast.FunctionDef | ast.AsyncFunctionDef,
         code: types.CodeType,
+        qualname: str,
         spec: dict[str, list[BasicBlock]],
     ) -> None:
         self.plan, self.node, self.p = plan, node, plan.prefix
-        qualname = code.co_qualname.replace(".<locals>", "")
         blocks = spec.get(qualname)
         self.traced = blocks is not None
         table: dict[int, int] = {}
@@ -157,10 +168,10 @@ class _Function:
                 caught.add(node.name)
             elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                 bound.add(node.id)
-            elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-                bound.add(node.name)
-            elif isinstance(node, ast.MatchMapping) and node.rest:
-                bound.add(node.rest)
+            elif isinstance(node, MATCH_CAPTURES) and node.name:  # type: ignore[attr-defined]
+                bound.add(node.name)  # type: ignore[attr-defined]
+            elif isinstance(node, MATCH_MAPPINGS) and node.rest:  # type: ignore[attr-defined]
+                bound.add(node.rest)  # type: ignore[attr-defined]
             elif isinstance(node, ast.alias):
                 bound.add((node.asname or node.name).split(".")[0])
             elif isinstance(node, SCOPES) and not isinstance(node, ast.Lambda):
@@ -341,8 +352,8 @@ except {p}NameError:
         if isinstance(stmt, TRY_TYPES):
             # `except*` (ast.TryStar, 3.11+) has the fields of ast.Try.
             return self.try_(cast(ast.Try, stmt), state, follow)
-        if isinstance(stmt, ast.Match):
-            return self.match(stmt, state, follow)
+        if isinstance(stmt, MATCH_TYPES):
+            return self.match(cast(ast.Match, stmt), state, follow)
         if isinstance(stmt, ast.Return):
             return self.return_(stmt, state), None
         lines = (

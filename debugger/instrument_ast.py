@@ -14,6 +14,15 @@ SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 TRY_TYPES: tuple[type[ast.stmt], ...] = (ast.Try,) + (
     (ast.TryStar,) if hasattr(ast, "TryStar") else ()
 )
+# `match` (3.10+): empty on 3.9, where the tracer also runs (child_kit.py); an
+# isinstance check against an empty tuple is always false.
+MATCH_TYPES: tuple[type[ast.stmt], ...] = (ast.Match,) if hasattr(ast, "Match") else ()
+MATCH_CAPTURES: tuple[type[ast.AST], ...] = tuple(
+    getattr(ast, name) for name in ("MatchAs", "MatchStar") if hasattr(ast, name)
+)
+MATCH_MAPPINGS: tuple[type[ast.AST], ...] = (
+    (ast.MatchMapping,) if hasattr(ast, "MatchMapping") else ()
+)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def function_reports(
     expectations: Sequence[Expectation],
     results: Sequence[ExpectationResult],
 ) -> dict[str, FunctionReport]:
-    """Status of every function from its own expectations (pass/fail/untested)."""
+    """Status of every function from its own expectations (pass/fail/untested; skips apart)."""
     by_id = {r.expectation_id: r for r in results}
     reports: dict[str, FunctionReport] = {}
     for func in sorted(module.functions.values(), key=lambda f: f.line):
@@ -48,17 +48,45 @@ def function_reports(
         result = by_id.get(exp.id)
         if report is None or result is None:
             continue
-        if result.passed:
+        if result.skipped:  # skipped or xfailed: neither a pass nor a failure
+            report.skipped += 1
+        elif result.passed:
             report.passed += 1
         else:
             report.failed += 1
             report.failures.append(evidence(exp, result))
+    _unattributed(expectations, by_id, reports)
     for report in reports.values():
         if report.failed:
             report.status = "fail"
         elif report.passed:
             report.status = "pass"
     return reports
+
+
+def _unattributed(
+    expectations: Sequence[Expectation],
+    by_id: dict[str, ExpectationResult],
+    reports: dict[str, FunctionReport],
+) -> None:
+    """Failing expectations that name no function (a module docstring's example) under "".
+
+    Without it their failure would show nowhere but the exit status. Listed
+    only when one fails, so that passing unattributed tests add no entry.
+    """
+    mine = [(e, by_id[e.id]) for e in expectations if not e.function and e.id in by_id]
+    failing = [(e, r) for e, r in mine if not r.passed]
+    if not failing:
+        return
+    line = failing[0][0].origin.line
+    report = FunctionReport(name="", line=line, end_line=line, status="untested")
+    for exp, result in mine:
+        if result.passed:
+            report.passed += 1
+        else:
+            report.failed += 1
+            report.failures.append(evidence(exp, result))
+    reports[""] = report
 
 
 def evidence(exp: Expectation, result: ExpectationResult) -> FailureEvidence:
@@ -72,6 +100,7 @@ def evidence(exp: Expectation, result: ExpectationResult) -> FailureEvidence:
         expected=None if result.expected is None else result.expected.rstrip("\n"),
         actual=None if result.actual is None else result.actual.rstrip("\n"),
         message=result.message,
+        traceback=result.traceback,
     )
 
 
@@ -103,7 +132,7 @@ def spectrum(results: Iterable[ExpectationResult], lines: set[int]) -> dict[int,
     passed_hits: dict[int, int] = {}
     total_failed = 0
     for result in results:
-        if result.trace is None:
+        if result.trace is None or result.skipped:
             continue
         hits = passed_hits if result.passed else failed_hits
         if not result.passed:
@@ -181,7 +210,8 @@ def localize(
     if not failing:
         return loc
     trusted = {name for name, r in reports.items() if r.status == "pass"}
-    candidates = [name for name, r in reports.items() if r.status == "fail"]
+    # "" (unattributed expectations) is no function: blame follows their runs instead.
+    candidates = [n for n, r in reports.items() if r.status == "fail" and n in module.functions]
     called = _called_in_failing_runs(results)
     if not candidates:
         # Failing expectations that name no function (e.g. a pytest test calling
@@ -344,3 +374,38 @@ def _reason(
     if raised:
         parts.append("the exception was raised here")
     return "; ".join(parts)
+
+
+def agree_with_top_suspect(
+    functions: Sequence[FunctionReport], suspects: Sequence[Suspect]
+) -> None:
+    """Blame the function that holds the top suspect line, so blame and suspects agree.
+
+    Suspects are ranked again after blame was first decided (mutation
+    evidence, then lines a checked fix changes go first). Suspect lines only
+    ever lie in the blamed scope: the blamed function and the untested
+    helpers it reaches. When the best line now lies in another function of
+    that scope, that function is the one to look at, and the one blamed.
+    """
+    if not suspects:
+        return
+    by_name = {f.name: f for f in functions}
+    top, owner = suspects[0], by_name.get(suspects[0].function)
+    blamed = next((f for f in functions if f.blamed), None)
+    fixed = "; a checked fix changes it" if "a checked fix changes this line" in top.reason else ""
+    if owner is not None and owner is blamed and fixed and fixed not in owner.blame_reason:
+        owner.blame_reason += fixed
+    if owner is None or blamed is None or owner is blamed:
+        return
+    blamed.blamed, blamed.blame_reason = False, ""
+    owner.blamed = True
+    if owner.status == "untested":
+        owner.blame_reason = (
+            f"`{owner.name}` has no expectations of its own; its line {top.line} is the most "
+            f"suspicious line in the failing runs of `{blamed.name}`{fixed}"
+        )
+    else:
+        owner.blame_reason = (
+            f"`{owner.name}` fails its own expectations and its line {top.line} is the most "
+            f"suspicious line{fixed}"
+        )

@@ -24,7 +24,9 @@ class DebugOptions:
     functions: list[str] = field(default_factory=list)  # or to several (the editor's re-runs)
     search_fixes: bool = True
     search_seconds: float = 30.0  # fix search time budget
-    mutation_seconds: float = 2.0  # mutation-based line ranking budget (0: spectrum only)
+    # Mutation-based line ranking (0: spectrum only). A fixed set of mutants
+    # decides it (mutation_localize.MAX_MUTANTS); this is only the safety net.
+    mutation_seconds: float = 10.0
     max_candidates: int = 5000  # fix search candidate budget
     max_fixes: int = 5  # checked fixes kept
     trace: bool = True

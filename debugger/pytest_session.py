@@ -1,15 +1,32 @@
-"""pytest expectations: consecutive tests of one folder run by one `pytest.main` session."""
+"""pytest expectations: the tests of one project run by one `pytest.main` session.
+
+They run as the user's own `pytest` runs them: from the copy of the project's
+rootdir (the sandbox copies the folder pytest roots the tests at, see
+analysis/pytest_discovery.project_root), with no `--rootdir` of ours, so that
+pytest finds the project's configuration file, conftest.py files, markers,
+fixtures and ini options itself. Skips and xfails are reported as pytest
+reports them: a skipped test or an xfail that failed is "skip" (neither a
+pass nor a failure), a strict xpass is a failure, a non-strict one a pass.
+
+Runs in the sandbox grandchild, in the user's interpreter (Python 3.9+, the
+standard library and pytest only: see child_kit.py).
+"""
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
+import os
 import re
 import sys
 import time
-from collections.abc import Sequence
+import types
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mgdebug.analysis.model import Expectation
 
+from .pytest_kept import Kept
 from .results import ExpectationResult
 from .run_module import MESSAGE_LIMIT, BoundedWriter, Module, timed_out
 from .saferepr import cap
@@ -21,18 +38,70 @@ if TYPE_CHECKING:
 
 
 _ASSERT_EQ = re.compile(r"^(?:AssertionError: )?assert (.+?) == (.+)$")
+# This grandchild's kept pytest sessions, by their arguments (None: use
+# pytest.main), and the PytestSession their plugin reports to.
+_KEPT: dict[tuple[str, ...], Kept | None] = {}
+_CURRENT: list[PytestSession] = []
 
 
 def pytest_file(order: Order, exp: Expectation) -> str:
     return order.test_files.get(exp.test_file or "", exp.test_file or "")
 
 
+def session_root(order: Order, exp: Expectation) -> str:
+    """Where pytest runs `exp`'s test: the copy of the user's project folder.
+
+    The sandbox copies `order.user_root` (pytest's rootdir for the module's
+    tests) and maps each test file into the copy; a test file from elsewhere
+    (copied apart, with its folder) runs in its own folder.
+    """
+    scratch = pytest_file(order, exp)
+    user = os.path.abspath(exp.test_file or "")
+    if order.user_root:
+        inside = os.path.relpath(user, order.user_root)
+        if not inside.startswith(".." + os.sep) and scratch.endswith(os.sep + inside):
+            return scratch[: -len(inside) - 1] or os.sep
+    return os.path.dirname(scratch) or os.sep
+
+
 def rootdir(test_file: str) -> str:
+    """The folder of a test file (kept for callers that group by it)."""
     return test_file.rsplit("/", 1)[0] or "/"
 
 
+def _package_name(module_file: str, stop: str) -> str | None:
+    """`pkg.sub.mod` for a module inside packages (folders with __init__.py) under `stop`."""
+    parts = [os.path.splitext(os.path.basename(module_file))[0]]
+    folder = os.path.dirname(module_file)
+    while folder.startswith(stop) and os.path.isfile(os.path.join(folder, "__init__.py")):
+        parts.insert(0, os.path.basename(folder))
+        folder = os.path.dirname(folder)
+    return ".".join(parts) if len(parts) > 1 else None
+
+
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """A meta path finder and loader that gives `module` for the dotted `name`."""
+
+    def __init__(self, name: str, module: types.ModuleType) -> None:
+        self.name = name
+        self.module = module
+
+    def find_spec(  # type: ignore[override]
+        self, fullname: str, path: Any = None, target: Any = None
+    ) -> Any:
+        if fullname != self.name:
+            return None
+        return importlib.util.spec_from_loader(fullname, self, origin=self.module.__file__)
+
+    def create_module(self, spec: Any) -> types.ModuleType:  # type: ignore[override]
+        return self.module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Already executed: it is the module under test."""
+
+
 class PytestSession:
-    """Consecutive pytest expectations of one test folder, run by one `pytest.main`.
+    """Consecutive pytest expectations of one project, run by one `pytest.main`.
 
     One session instead of one per test saves pytest's start-up and collection
     per test (0.3-0.5 s each). Acting as a plugin of the session, it maps each
@@ -49,15 +118,16 @@ class PytestSession:
         self.left = left  # expectations of the whole run still to go, this session's included
         self.exps = [order.expectations[i] for i in indices]
         self.files = [pytest_file(order, exp) for exp in self.exps]
-        self.prefixes: list[str] = []  # per expectation: its node id as pytest writes it
+        self.root = session_root(order, self.exps[0])
+        self.rests: list[str] = []  # per expectation: its node id after the file part
         self.targets: list[str] = []  # pytest's arguments, without duplicates
-        for exp, test_file in zip(self.exps, self.files, strict=True):
+        for exp, test_file in zip(self.exps, self.files):  # noqa: B905 - Python 3.9
             rest = exp.nodeid.split("::", 1)[1] if exp.nodeid and "::" in exp.nodeid else ""
-            name = test_file.rsplit("/", 1)[-1]
-            self.prefixes.append(f"{name}::{rest}" if rest else name)
+            self.rests.append(rest)
             target = f"{test_file}::{rest}" if rest else test_file
             if target not in self.targets:
                 self.targets.append(target)
+        self.prefixes = self.node_ids(self.root)  # per expectation: its node id as pytest writes it
         self.current: int | None = None
         self.settled: set[int] = set()  # positions reported (or skipped after a stop)
         self.stopped = False
@@ -69,27 +139,119 @@ class PytestSession:
         self.said = BoundedWriter(MESSAGE_LIMIT * 4)  # pytest's own report
         self.code = 0
 
+    def node_ids(self, rootpath: str) -> list[str]:
+        """Per expectation, its node id as pytest writes it: relative to its rootdir."""
+        out = []
+        for test_file, rest in zip(self.files, self.rests):  # noqa: B905 - Python 3.9
+            name = os.path.relpath(test_file, rootpath).replace(os.sep, "/")
+            out.append(f"{name}::{rest}" if rest else name)
+        return out
+
+    def args(self) -> list[str]:
+        args = [*self.targets, "-p", "no:cacheprovider", "-q", "--no-header"]
+        args.append("--continue-on-collection-errors")
+        # The project's addopts may hold -x: every expectation needs its verdict.
+        args += ["-x"] if self.run.order.stop_at_first_failure else ["--maxfail=0"]
+        return args
+
     def main(self) -> bool:
         """Run the session; whether the run goes on after it."""
         import pytest
 
-        run = self.run
-        args = [*self.targets, "-p", "no:cacheprovider", "-q", "--no-header"]
-        args += ["--rootdir", rootdir(self.files[0]), "--continue-on-collection-errors"]
-        if run.order.stop_at_first_failure:
-            args.append("-x")
         saved = sys.stdout, sys.stderr
+        cwd = os.getcwd()
+        before = set(sys.modules)
+        alias = self.alias_module()
         # pytest's own report is noise, except to explain a run that ran nothing.
         sys.stdout = sys.stderr = self.said
         try:
-            self.code = int(pytest.main(args, plugins=[_pytest_plugin(self)]))
+            # As the user runs `pytest`: from the project's folder.
+            os.chdir(self.root)
+            if self.run.tracer is None:
+                self.code = self.kept_run(before)
+            else:
+                self.code = int(pytest.main(self.args(), plugins=[_pytest_plugin(lambda: self)]))
         finally:
             sys.stdout, sys.stderr = saved
+            os.chdir(cwd)
             self.finish()
+            self.forget(before, alias)
         self.settle_before(len(self.exps))
         return not self.stopped
 
+    def kept_run(self, before: set[str]) -> int:
+        """An untraced run (the fix search): reuse this grandchild's pytest session.
+
+        See pytest_kept.py; `pytest.main` when there is none to reuse or it
+        cannot be made.
+        """
+        import pytest
+
+        args = self.args()
+        key = tuple(args)
+        _CURRENT[:] = [self]
+        kept = _KEPT.get(key)
+        if kept is not None and kept.usable:
+            self.configured(str(kept.config.rootpath))
+            kept.rebind(self.run.module.module)
+            kept.run(lambda: self.stopped)
+            return 0
+        if key in _KEPT:
+            return int(pytest.main(args, plugins=[_pytest_plugin(lambda: self)]))
+        _KEPT[key] = None  # until it works
+        try:
+            kept = Kept(args, _pytest_plugin(lambda: _CURRENT[0]), self.root)
+        except Exception:  # noqa: BLE001 - another pytest: its own main, every time
+            self.errors.clear()
+            return int(pytest.main(args, plugins=[_pytest_plugin(lambda: self)]))
+        kept.run(lambda: self.stopped)
+        root = self.root + os.sep
+        imported = [sys.modules[name] for name in set(sys.modules) - before]
+        kept.adopt(
+            [m for m in imported if str(getattr(m, "__file__", None) or "").startswith(root)],
+            self.run.module.module,
+        )
+        _KEPT[key] = kept if kept.usable else None
+        return 0
+
+    def alias_module(self) -> _Alias | None:
+        """Have `import pkg.mod` give the module under test, when it lies in a package.
+
+        The module under test is loaded as `mod` (and traced): without the
+        alias, tests importing `pkg.mod` would import another copy from disk,
+        whose calls the tracer does not see. A finder, not an entry in
+        sys.modules, so that the packages above it are imported as pytest's
+        sys.path (rootdir, `pythonpath`, conftest.py) allows, as for the user.
+        """
+        name = _package_name(self.run.order.module_file, self.root + os.sep)
+        if name is None or name in sys.modules:
+            return None
+        alias = _Alias(name, self.run.module.module)
+        sys.meta_path.insert(0, alias)
+        return alias
+
+    def forget(self, before: set[str], alias: _Alias | None) -> None:
+        """Unload what the session imported from the project copy (test modules, conftest).
+
+        The next candidate source must be imported afresh by its tests, and
+        the sandbox forgets only the modules of the module's own folder.
+        """
+        keep = self.run.module.module
+        root = self.root + os.sep
+        for name in set(sys.modules) - before:
+            module = sys.modules.get(name)
+            path = getattr(module, "__file__", None) or ""
+            if module is not keep and isinstance(path, str) and path.startswith(root):
+                del sys.modules[name]
+        if alias is not None:
+            sys.meta_path.remove(alias)
+            if sys.modules.get(alias.name) is keep:
+                del sys.modules[alias.name]
+
     # -- called by the plugin ---------------------------------------------------
+
+    def configured(self, rootpath: str) -> None:
+        self.prefixes = self.node_ids(rootpath)
 
     def owner(self, nodeid: str) -> int | None:
         for pos, prefix in enumerate(self.prefixes):
@@ -171,23 +333,22 @@ class PytestSession:
             return _pytest_failure(
                 self.run.module, exp, failed[0], self.exceptions.get(ran), output
             )
-        calls = [r for r in reports if r.when == "call"]
-        if not calls:
-            skipped = [r for r in reports if r.skipped]
-            if skipped:
-                return ExpectationResult(
-                    exp.id, "pass", message="skipped: " + _skip_reason(skipped[0])
-                )
-            target = self.files[pos] + self.prefixes[pos][len(self.files[pos].rsplit("/", 1)[-1]) :]
+        if any(r.when == "call" and r.passed for r in reports):
+            xpassed = [r for r in reports if r.when == "call" and hasattr(r, "wasxfail")]
+            message = "xpass (not strict): " + xpassed[0].wasxfail if xpassed else ""
+            return ExpectationResult(exp.id, "pass", message=message.strip(), stdout=output)
+        skipped = [r for r in reports if r.skipped]
+        if skipped:
             return ExpectationResult(
-                exp.id,
-                "error",
-                message=f"pytest ran no test for {target} (exit status {self.code})\n"
-                + self.said.text()[-MESSAGE_LIMIT:],
+                exp.id, "skip", message=_skip_reason(skipped[0]), stdout=output
             )
-        if calls[0].skipped:  # xfail
-            return ExpectationResult(exp.id, "pass", message="xfail", stdout=output)
-        return ExpectationResult(exp.id, "pass", stdout=output)
+        target = self.files[pos] + (f"::{self.rests[pos]}" if self.rests[pos] else "")
+        return ExpectationResult(
+            exp.id,
+            "error",
+            message=f"pytest ran no test for {target} (exit status {self.code})\n"
+            + self.said.text()[-MESSAGE_LIMIT:],
+        )
 
 
 def _pytest_failure(
@@ -196,6 +357,11 @@ def _pytest_failure(
     result = module.failure(exp.id, exc) if exc is not None else ExpectationResult(exp.id, "error")
     result.message = cap(str(report.longreprtext), MESSAGE_LIMIT)
     result.stdout = output
+    if report.when == "call" and exc is None and "XPASS(strict)" in result.message:
+        # pytest: a strict xfail that passes fails the test.
+        result.status = "fail"
+        result.actual = "the test passed"
+        result.message = "xfail(strict=True) test passed: " + result.message
     if isinstance(exc, AssertionError) and report.when == "call":
         result.status = "fail"
         crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
@@ -205,29 +371,41 @@ def _pytest_failure(
     return result
 
 
-def _pytest_plugin(session: PytestSession) -> object:
-    """The session's hooks; made here because `pytest` is imported only once needed."""
+def _pytest_plugin(current: Callable[[], PytestSession]) -> object:
+    """The hooks of the `current()` session; made here as `pytest` is imported only once needed.
+
+    A kept pytest session (pytest_kept.py) outlives the PytestSession that
+    made it: its plugin reports to whichever is current.
+    """
     import pytest
 
     class Plugin:
+        def pytest_configure(self, config: Any) -> None:
+            current().configured(str(config.rootpath))
+
         def pytest_collectreport(self, report: Any) -> None:
             if report.failed:
-                session.errors.append(report)
+                current().errors.append(report)
 
         def pytest_runtest_logstart(self, nodeid: str) -> None:
-            session.item_starts(nodeid)
+            current().item_starts(nodeid)
 
         @pytest.hookimpl(tryfirst=True)
         def pytest_runtest_makereport(self, item: Any, call: Any) -> None:
             if call.excinfo is not None:
-                session.exception(call.excinfo.value)
+                current().exception(call.excinfo.value)
 
         def pytest_runtest_logreport(self, report: Any) -> None:
-            session.report(report)
+            current().report(report)
 
     return Plugin()
 
 
 def _skip_reason(report: Any) -> str:
+    """`skipped: why` or `xfail: why`, as pytest -rA says."""
+    if hasattr(report, "wasxfail"):
+        return ("xfail: " + str(report.wasxfail)).strip().rstrip(":")
     longrepr = report.longrepr
-    return str(longrepr[2]) if isinstance(longrepr, tuple) and len(longrepr) == 3 else ""
+    reason = str(longrepr[2]) if isinstance(longrepr, tuple) and len(longrepr) == 3 else ""
+    reason = reason[len("Skipped: ") :] if reason.startswith("Skipped: ") else reason
+    return ("skipped: " + reason).strip().rstrip(":")

@@ -22,7 +22,8 @@ def shown_path(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
-FunctionStatus = Literal["pass", "fail", "untested"]
+# "not_run": it has expectations, but none could run (see `Report.could_not_run`).
+FunctionStatus = Literal["pass", "fail", "untested", "not_run"]
 
 
 @dataclass
@@ -38,6 +39,25 @@ class FailureEvidence:
     expected: str | None
     actual: str | None
     message: str
+    traceback: str = ""  # the user's frames only, when the code raised
+
+
+@dataclass
+class CouldNotRun:
+    """Why no expectation ran: the module could not be imported.
+
+    `environment`: not a bug in the file (a missing dependency, stdin or
+    sys.exit() at import time, another module that raised while imported),
+    so nothing is blamed and the exit status is 2. Otherwise a statement of
+    the file's own top level raised (`line`): the user's bug, but in no function.
+    """
+
+    kind: str  # debugger.user_frames: missing-module, stdin, exit, import, top-level
+    message: str  # "could not run `f`: numpy is not installed in /usr/bin/python3; ..."
+    environment: bool
+    line: int | None = None  # of the file, 1-based, where it raised (or imported)
+    error: str = ""  # "ModuleNotFoundError: No module named 'numpy'"
+    traceback: str = ""
 
 
 @dataclass
@@ -48,6 +68,7 @@ class FunctionReport:
     status: FunctionStatus
     passed: int = 0
     failed: int = 0
+    skipped: int = 0  # skipped or xfailed tests: counted neither as passes nor as failures
     blamed: bool = False  # the lowest function in the call tree whose own behaviour is wrong
     blame_reason: str = ""
     failures: list[FailureEvidence] = field(default_factory=list)
@@ -78,6 +99,9 @@ class Fix:
     total: int = 0
     edit_kind: str = ""
     tokens_changed: int = 0
+    # How many other edits also passed every expectation in the same search
+    # (kept in `fixes` or not): > 0 means the tests do not decide between them.
+    alternatives: int = 0
 
 
 @dataclass
@@ -87,6 +111,10 @@ class SearchStats:
     seconds: float = 0.0
     budget_exhausted: bool = False
     message: str = ""
+    # Why it stopped before trying every candidate: "time", "candidates",
+    # "cancelled", or "" (it ran out of candidates or found enough fixes).
+    stopped_by: str = ""
+    passing_edits: int = 0  # edits that passed every expectation (fixes holds the best)
 
 
 @dataclass
@@ -104,6 +132,7 @@ class Report:
     seconds: float = 0.0
     interpreter: str = ""  # the Python the code under test ran in (its path)
     interpreter_reason: str = ""  # how it was chosen: "--python", "$VIRTUAL_ENV", ...
+    could_not_run: CouldNotRun | None = None  # the module could not be imported
 
     @property
     def has_failure(self) -> bool:
@@ -120,7 +149,7 @@ class Report:
             "suspects": [asdict(s) for s in self.suspects],
             "fixes": [asdict(f) for f in self.fixes],
             "functions": [asdict(f) for f in self.functions],
-            "syntax_errors": [asdict(e) for e in self.syntax_errors],
+            "syntax_errors": [_one_based(asdict(e)) for e in self.syntax_errors],
             "expectations": [asdict(e) for e in self.expectations],
             "results": [trimmed_result(r) for r in self.results],
             "failing_calls": [asdict(c) for c in self.failing_calls],
@@ -128,4 +157,14 @@ class Report:
             "messages": list(self.messages),
             "seconds": round(self.seconds, 3),
             "interpreter": {"path": self.interpreter, "chosen_by": self.interpreter_reason},
+            "could_not_run": asdict(self.could_not_run) if self.could_not_run else None,
         }
+
+
+def _one_based(position: dict[str, Any]) -> dict[str, Any]:
+    """Lines and columns in the JSON are 1-based, as in the text report and compilers;
+    `SyntaxProblem` keeps 0-based columns, as the language server needs them."""
+    for key in ("column", "end_column"):
+        if isinstance(position.get(key), int):
+            position[key] += 1
+    return position

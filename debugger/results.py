@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-RunStatus = Literal["pass", "fail", "error", "timeout", "crash"]
+# "skip": the test itself chose not to count (pytest skip/skipif, or an xfail that
+# failed as expected): neither a pass nor a failure.
+RunStatus = Literal["pass", "fail", "error", "timeout", "crash", "skip"]
 
 
 @dataclass
@@ -58,7 +60,24 @@ class ExpectationResult:
     stdout: str = ""  # captured output, truncated
     duration: float = 0.0
     trace: TraceData | None = None
+    # The user's frames only (no mgdebug, doctest or pytest internals), paths
+    # relative to the project folder; "" when the code did not raise.
+    traceback: str = ""
+    # Set when the module could not be imported, so the expectation never ran
+    # (run_module.LOAD_ERRORS): the kind, the module it names and where it failed.
+    load_error: str = ""
+    load_module: str = ""  # "numpy" (missing) or "pkg.mod" (raised while imported)
+    load_where: str = ""  # "pkg/mod.py:3": where an imported module raised
 
     @property
     def passed(self) -> bool:
-        return self.status == "pass"
+        """Nothing went wrong: it passed, or was skipped as the test asked.
+
+        A skip is no failure (search, exit status and the spectrum treat it as
+        such), but it is not counted as a pass either: see `skipped`.
+        """
+        return self.status in ("pass", "skip")
+
+    @property
+    def skipped(self) -> bool:
+        return self.status == "skip"

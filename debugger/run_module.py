@@ -16,6 +16,7 @@ from .results import ExpectationResult, RunStatus
 from .saferepr import cap, describe_exception
 from .sandbox_protocol import Order
 from .tracer import Tracer
+from .user_frames import NoStdin, classify_load_error, user_traceback
 
 MESSAGE_LIMIT = 4000
 
@@ -53,6 +54,7 @@ class Module:
 
     def __init__(self, order: Order) -> None:
         self.file = order.module_file
+        self.root = order.scratch_root
         self.module = types.ModuleType(order.module_name)
         self.module.__file__ = order.module_file
         self.error: ExpectationResult | None = None
@@ -64,7 +66,14 @@ class Module:
         sys.modules[order.module_name] = self.module
 
     def load(self, source: str, tracer: Tracer | None = None) -> None:
-        """Run the module's top level: the rewritten module if it is to be traced."""
+        """Run the module's top level: the rewritten module if it is to be traced.
+
+        If it raises, every expectation gets `error`, which says why in
+        `load_error` (see user_frames.classify_load_error) so that the parent
+        can tell an environment problem from a bug without reading the text.
+        """
+        saved_stdin, no_stdin = sys.stdin, NoStdin()
+        sys.stdin = no_stdin  # type: ignore[assignment]  # an input() fails at once, saying why
         try:
             if tracer is not None:
                 code = tracer.code
@@ -75,6 +84,15 @@ class Module:
         except BaseException as exc:  # noqa: BLE001 - the module's top level may do anything
             self.error = self.failure("", exc)
             self.error.message = "the module failed to load: " + self.error.message
+            kind, module, where = classify_load_error(exc, self.file, self.root)
+            self.error.load_error, self.error.load_module, self.error.load_where = (
+                kind,
+                module,
+                where,
+            )
+        finally:
+            if sys.stdin is no_stdin:  # unless the module set a stdin of its own
+                sys.stdin = saved_stdin
 
     def namespace(self) -> dict[str, Any]:
         """A fresh copy of the module's globals per expectation, as doctest does."""
@@ -106,6 +124,7 @@ class Module:
             actual=cap(text, 200),
             message=text,
             error_line=self.error_line(exc.__traceback__),
+            traceback=user_traceback(exc, self.root) if status == "error" else "",
         )
 
 

@@ -8,6 +8,8 @@ item reprs at every block boundary.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import reprlib
 import signal
 import types
@@ -93,7 +95,18 @@ def safe_repr(value: Any, limit: int = 200) -> str:
         ):
             return cap(repr(value), limit)
         if _user_defined_repr(value):
-            return cap(_with_deadline(lambda: repr(value)), limit)
+            try:
+                return cap(_with_deadline(lambda: repr(value)), limit)
+            except Exception as exc:  # noqa: BLE001 - its own repr failed: show what it holds
+                why = "took too long" if isinstance(exc, _Slow) else f"raised {_type_name(exc)}"
+                shown = attributes_repr(value, limit, suffix=f" (its __repr__ {why})")
+                if shown is not None:
+                    return shown
+                raise
+        if t.__repr__ is object.__repr__:
+            shown = attributes_repr(value, limit)
+            if shown is not None:
+                return shown
         r = _REPRS.get(limit)
         if r is None:
             r = _REPRS[limit] = _bounded(limit)
@@ -102,6 +115,80 @@ def safe_repr(value: Any, limit: int = 200) -> str:
         if isinstance(exc, KeyboardInterrupt):
             raise
         return f"<unrepresentable {_type_name(value)}>"
+
+
+MAX_ATTRIBUTES = 8
+_CHEAP = frozenset({int, float, bool, type(None)})  # short reprs: no need to bound them
+_ATTRIBUTE_DEPTH = 2  # Node(next=Node(next=<Node>)): deeper objects are only named
+
+
+_SLOTS: dict[type, tuple[str, ...]] = {}  # by class: the slots an instance may fill
+
+
+def _slot_names(kind: type) -> tuple[str, ...]:
+    names = _SLOTS.get(kind)
+    if names is None:
+        found: list[str] = []
+        for klass in kind.__mro__:
+            slots = klass.__dict__.get("__slots__", ())
+            found += [slots] if isinstance(slots, str) else list(slots)
+        names = _SLOTS[kind] = tuple(n for n in found if n not in ("__dict__", "__weakref__"))
+    return names
+
+
+def _instance_state(value: Any) -> list[tuple[str, Any]] | None:
+    """Up to MAX_ATTRIBUTES + 1 attributes an instance holds, read without running any
+    of its code; None if it has no place for any (no `__dict__`, no `__slots__`).
+
+    `object.__getattribute__` bypasses a user `__getattr__`/`__getattribute__`
+    (which may raise, loop or have side effects); properties are not run.
+    """
+    try:
+        found = object.__getattribute__(value, "__dict__")
+    except AttributeError:
+        found = None
+    slots = _slot_names(type(value))
+    if not isinstance(found, dict) and not slots:
+        return None
+    state: list[tuple[str, Any]] = []
+    if isinstance(found, dict):
+        named = ((k, v) for k, v in found.items() if type(k) is str)
+        state = list(itertools.islice(named, MAX_ATTRIBUTES + 1))
+    for name in slots[: MAX_ATTRIBUTES + 1 - len(state)]:
+        with contextlib.suppress(AttributeError):  # an unset slot
+            state.append((name, object.__getattribute__(value, name)))
+    return state
+
+
+_depth = 0
+
+
+def attributes_repr(value: Any, limit: int, suffix: str = "") -> str | None:
+    """`Counter(count=3, items=[1, 2])` for an object without a repr of its own.
+
+    At most MAX_ATTRIBUTES attributes, each shown within a share of `limit`,
+    nested objects to _ATTRIBUTE_DEPTH; None if the object has no attributes
+    to show (a builtin with no __dict__), so the caller falls back to its repr.
+    """
+    global _depth
+    state = _instance_state(value)
+    if state is None:
+        return None
+    name = _type_name(value)
+    if _depth >= _ATTRIBUTE_DEPTH:
+        return f"<{name}>"
+    _depth += 1
+    try:
+        each = max(limit // max(min(len(state), MAX_ATTRIBUTES), 1), 20)
+        parts = [
+            f"{k}={repr(v) if type(v) in _CHEAP else safe_repr(v, each)}"
+            for k, v in state[:MAX_ATTRIBUTES]
+        ]
+    finally:
+        _depth -= 1
+    if len(state) > MAX_ATTRIBUTES:
+        parts.append(ELLIPSIS)
+    return cap(f"{name}({', '.join(parts)}){suffix}", limit)
 
 
 def _type_name(value: Any) -> str:

@@ -10,6 +10,10 @@ The caller never runs user code. `Sandbox` keeps `workers` fork servers
 candidates shares one), confined in sandbox_child.py, executed by execution.py
 (and traced by tracer.py) under soft time limits (sandbox_timer.py). Code under
 test runs in a scratch copy of the user's folder, which is made on first use.
+
+The worker runs in the interpreter the caller chose (interpreter.py: the
+project's Python), from the child kit (child_kit.py), not from mgdebug's
+installation, which that interpreter does not have.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import pwd
 import select
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import weakref
@@ -32,7 +35,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mgdebug.analysis.model import Expectation
+from mgdebug.analysis.pytest_discovery import project_root
 
+from .child_kit import kit_folder, worker_command
+from .interpreter import Interpreter, own_interpreter
 from .options import Limits
 from .results import ExpectationResult
 from .sandbox_protocol import ChannelClosed, Order, TraceSpec, receive, send
@@ -46,7 +52,6 @@ from .sandbox_scratch import (
 
 __all__ = ["Job", "Sandbox", "TraceSpec"]
 
-_WORKER_MODULE = "mgdebug.debugger.sandbox_worker"
 _GRACE_SECONDS = (
     30.0  # beyond a job's wall time (pytest warm-up included) before a worker is presumed hung
 )
@@ -74,9 +79,9 @@ class _Batch:
 class _Worker:
     """One fork server process and the batch it is running, if any."""
 
-    def __init__(self, env: dict[str, str], cwd: str) -> None:
+    def __init__(self, env: dict[str, str], cwd: str, python: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", _WORKER_MODULE],
+            worker_command(python),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -151,18 +156,19 @@ def _world_readable(path: str) -> bool:
         path = parent
 
 
-def _unprivileged() -> tuple[int, int] | None:
+def _unprivileged(sys_path: Sequence[str]) -> tuple[int, int] | None:
     """(uid, gid) of `nobody`, if code running as it could still import Python's libraries.
 
     Imports made lazily by the code under test read the interpreter's files
-    after the drop; an interpreter installed under /root (pyenv) is unreadable
-    to `nobody`, and then we keep root and rely on the audit hook.
+    (`sys_path`: the child interpreter's) after the drop; an interpreter
+    installed under /root (pyenv) is unreadable to `nobody`, and then we keep
+    root and rely on the audit hook.
     """
     try:
         nobody = pwd.getpwnam("nobody")
     except KeyError:
         return None
-    if not all(_world_readable(p) for p in sys.path if p):
+    if not all(_world_readable(p) for p in sys_path if p):
         return None
     return nobody.pw_uid, nobody.pw_gid
 
@@ -170,19 +176,31 @@ def _unprivileged() -> tuple[int, int] | None:
 class Sandbox:
     """Confined, parallel runs of jobs against one user file. Not thread-safe: one caller."""
 
-    def __init__(self, module_path: str, limits: Limits | None = None, workers: int = 2) -> None:
+    def __init__(
+        self,
+        module_path: str,
+        limits: Limits | None = None,
+        workers: int = 2,
+        interpreter: Interpreter | None = None,
+    ) -> None:
+        """`interpreter`: what code under test runs in (None: mgdebug's own)."""
         self.module_path = os.path.abspath(module_path)
+        self.interpreter = interpreter or own_interpreter()
         self.limits = limits if limits is not None else Limits()
         self.worker_count = max(1, workers)
         folder = os.path.dirname(self.module_path)
         self._user_root = folder if os.path.isdir(folder) else None
         self._module_name = os.path.splitext(os.path.basename(self.module_path))[0]
         self._run_as = (
-            _unprivileged() if self.limits.drop_privileges and os.geteuid() == 0 else None
+            _unprivileged([*self.interpreter.sys_path, kit_folder()])
+            if self.limits.drop_privileges and os.geteuid() == 0
+            else None
         )
         self._workers: list[_Worker] = []
         self._base: list[str] = []  # the scratch temp dir, once made
         self._root = ""
+        self._copied_root = self._user_root  # the user folder copied: the module's or its project's
+        self._copy = ""  # its copy, which holds self._root
         self._externals: dict[str, str] = {}
         self._lock = threading.Lock()
         self._finalizer = weakref.finalize(self, _cleanup, self._workers, self._base)
@@ -210,7 +228,15 @@ class Sandbox:
     def _ensure_scratch(self) -> None:
         if self._base:
             return
-        base, self._root = make_scratch(self._user_root, os.path.basename(self._user_root or ""))
+        # pytest runs in the project's rootdir, with its config and conftest.py
+        # files: copy that folder (pytest_discovery.project_root), not only the module's.
+        if self._user_root is not None:
+            self._copied_root = str(project_root(self.module_path))
+        copied = self._copied_root
+        base, copy = make_scratch(copied, os.path.basename(copied or ""))
+        self._copy = copy
+        inside = os.path.relpath(self._user_root, copied) if self._user_root and copied else ""
+        self._root = os.path.normpath(os.path.join(copy, inside))
         self._base.append(base)
         if self._run_as is not None:
             give_to(base, *self._run_as)
@@ -221,12 +247,12 @@ class Sandbox:
         self._ensure_scratch()
         env = child_environment(os.environ)
         while len(self._workers) < self.worker_count:
-            self._workers.append(_Worker(env, self._base[0]))
+            self._workers.append(_Worker(env, self._base[0], self.interpreter.path))
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.process.kill()
         worker.stop()
-        fresh = _Worker(child_environment(os.environ), self._base[0])
+        fresh = _Worker(child_environment(os.environ), self._base[0], self.interpreter.path)
         self._workers[self._workers.index(worker)] = fresh
         return fresh
 
@@ -240,7 +266,7 @@ class Sandbox:
             module_name=self._module_name,
             module_file=module_file,
             scratch_root=self._root,
-            user_root=self._user_root,
+            user_root=self._copied_root,
             expectations=list(job.expectations),
             trace=job.trace,
             stop_at_first_failure=job.stop_at_first_failure,
@@ -257,10 +283,9 @@ class Sandbox:
             if exp.kind != "pytest" or not exp.test_file:
                 continue
             path = os.path.abspath(exp.test_file)
-            if self._user_root is not None and path.startswith(self._user_root + os.sep):
-                mapping[exp.test_file] = os.path.join(
-                    self._root, os.path.relpath(path, self._user_root)
-                )
+            copied = self._copied_root
+            if copied is not None and path.startswith(copied + os.sep):
+                mapping[exp.test_file] = os.path.join(self._copy, os.path.relpath(path, copied))
                 continue
             if path not in self._externals:
                 target = external_copy(self._root, path)

@@ -8,14 +8,15 @@ Grandchild -> worker: ("result", source_index, index, ExpectationResult) per
 expectation, ("end", source_index) per source, then ("done",); or
 ("fatal", text) if the sandbox itself failed.
 
-Frames are a 4-byte big-endian length and a pickle, written with raw
-`os.write` on file descriptors so `select` sees exactly what was sent.
+Frames are a 4-byte big-endian length and a JSON message (sandbox_codec.py:
+never pickle, since the grandchild's end is in reach of the code under test),
+written with raw `os.write` on file descriptors so `select` sees exactly what
+was sent. A frame that is too long or not a message closes the channel.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,8 +25,12 @@ from typing import Any
 from mgdebug.analysis.model import BasicBlock, Expectation
 
 from .options import Limits
+from .sandbox_codec import ProtocolError, decode, encode
 
 _HEADER = struct.Struct(">I")
+# Far above any honest message (a result's trace and output are bounded to a
+# few MB), far below what would hurt the reader.
+MAX_FRAME_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -69,7 +74,7 @@ class ChannelClosed(Exception):
 
 
 def send(fd: int, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    data = encode(message)
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
         written = os.write(fd, view)
@@ -90,4 +95,9 @@ def _read_exactly(fd: int, size: int) -> bytes:
 def receive(fd: int) -> Any:
     """The next message on `fd`; raises ChannelClosed at EOF."""
     (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
-    return pickle.loads(_read_exactly(fd, size))
+    if size > MAX_FRAME_BYTES:
+        raise ChannelClosed(f"a frame of {size} bytes")
+    try:
+        return decode(_read_exactly(fd, size))
+    except ProtocolError as exc:
+        raise ChannelClosed(f"not a sandbox message: {exc}") from exc

@@ -1,4 +1,8 @@
-"""The sandbox's fork server: `python -m mgdebug.debugger.sandbox_worker`.
+"""The sandbox's fork server, started as `python KIT/entry.py` (child_kit.py).
+
+It runs in the user's interpreter (interpreter.py), Python 3.9 to 3.13 without
+mgdebug installed: this module and what it imports are standard library only,
+and Python 3.9 code.
 
 A long-lived process that has already imported what is expensive (pytest, the
 tracer) and forks one confined grandchild per order, so a job costs a fork, not
@@ -16,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import importlib.util
 import os
 import resource
 import select
@@ -36,6 +41,9 @@ _EXIT_FATAL = 70  # the grandchild's own machinery failed (sandbox bug)
 # Past a source's soft deadline (sandbox_timer.py), before the grandchild is
 # killed: time to stop the tracer and send what it saw.
 _BACKSTOP_SECONDS = 1.0
+# Set when this interpreter (the user's: child_kit.py) has no pytest; forked
+# grandchildren then answer pytest expectations with it instead of running them.
+_pytest_missing: str | None = None
 
 
 def _preload() -> None:
@@ -60,7 +68,13 @@ def _preload_pytest() -> None:
 
     import pytest
 
-    for plugin in entry_points(group="pytest11"):
+    found: Any = entry_points()
+    # entry_points(group=...) is 3.10+; Python 3.9 gives a dict of groups.
+    if hasattr(found, "select"):
+        plugins = found.select(group="pytest11")
+    else:
+        plugins = found.get("pytest11", ())
+    for plugin in plugins:
         try:
             plugin.load()
         except Exception:  # noqa: BLE001, S112 - a broken plugin fails later, in the job
@@ -109,18 +123,32 @@ def _signal_message(sig: int) -> str:
 
 
 def run_plan(expectations: Sequence[Expectation]) -> list[int]:
-    """The order a grandchild runs expectations in: as given, but the pytest ones together.
+    """The order a grandchild runs expectations in: as given, but each session together.
 
-    They share one pytest session (execution.py), placed where the first of
-    them is, so that failing-first orderings keep most of their effect. The
-    worker needs the same order to know which expectation a dead grandchild
-    was running.
+    The pytest ones share one pytest session, and the examples of one
+    docstring one doctest session, in the docstring's order (execution.py);
+    each group is placed where its first member is, so that failing-first
+    orderings keep most of their effect. The worker needs the same order to
+    know which expectation a dead grandchild was running.
     """
-    tests = [i for i, exp in enumerate(expectations) if exp.kind == "pytest"]
-    if not tests:
-        return list(range(len(expectations)))
-    others = [i for i, exp in enumerate(expectations) if exp.kind != "pytest"]
-    return [i for i in others if i < tests[0]] + tests + [i for i in others if i > tests[0]]
+    groups: dict[object, list[int]] = {}
+    for i, exp in enumerate(expectations):
+        if exp.kind == "pytest":
+            groups.setdefault("pytest", []).append(i)
+        elif exp.kind == "doctest" and exp.session is not None:
+            groups.setdefault(("doctest", exp.session), []).append(i)
+    plan: list[int] = []
+    placed: set[int] = set()
+    for i, exp in enumerate(expectations):
+        if i in placed:
+            continue
+        key = "pytest" if exp.kind == "pytest" else ("doctest", exp.session)
+        group = groups.get(key, [i]) if exp.kind in ("pytest", "doctest") else [i]
+        if exp.kind == "doctest":
+            group = sorted(group, key=lambda j: expectations[j].example or 0)
+        plan += group
+        placed.update(group)
+    return plan
 
 
 class _Child:
@@ -202,6 +230,11 @@ def _grandchild(order: Order, first: int, todo: list[int], deadline: float, fd: 
     sources = order.sources()
     plan = run_plan(order.expectations)
     needs_file = any(e.kind == "pytest" for e in order.expectations)
+    unrunnable = [i for i in plan if order.expectations[i].kind == "pytest"]
+    if _pytest_missing is None:
+        unrunnable = []
+    else:
+        needs_file = False
     registry = _ModuleRegistry(order.scratch_root)
     for k in range(first, len(sources)):
         if k > first:
@@ -214,6 +247,12 @@ def _grandchild(order: Order, first: int, todo: list[int], deadline: float, fd: 
         job = replace(order, source=sources[k], candidates=()) if order.candidates else order
         if needs_file:
             write_module_file(job)
+        for i in unrunnable:
+            if i in todo:
+                error = ExpectationResult(order.expectations[i].id, "error")
+                error.message = _pytest_missing or ""
+                _send_result(fd, k, i, error)
+        todo = [i for i in todo if i not in unrunnable]
         run_expectations(job, todo, deadline, functools.partial(_send_result, fd, k))
         send(fd, ("end", k))
     send(fd, ("done",))
@@ -278,9 +317,16 @@ class Worker:
                 return  # the parent went away
 
     def load_pytest(self) -> None:
-        if not self.pytest_loaded:
+        global _pytest_missing
+        if self.pytest_loaded:
+            return
+        self.pytest_loaded = True
+        if importlib.util.find_spec("pytest") is None:
+            _pytest_missing = (
+                f"pytest is not installed in {sys.executable}; install it there or use --python"
+            )
+        else:
             _preload_pytest()
-            self.pytest_loaded = True
 
     def reply(self, message: Any) -> None:
         send(self.control_out, message)

@@ -25,13 +25,14 @@ import sys
 import types
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .instrument import instrument
 from .instrument_ast import KEEP, NONE, Plan
 from .results import BlockSnapshot, CallRecord, TraceData
 from .saferepr import RAW_TYPES, describe_exception, safe_repr
 from .sandbox_protocol import TraceSpec
+from .user_frames import cut_helper_frames
 
 _SKIPPED_VALUES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
 _SKIPPED_TYPES = frozenset(
@@ -45,10 +46,13 @@ _COPIED = 256  # containers of scalars up to this size are copied rather than re
 # A call record is a list, the cheapest record to make once per call.
 _SEQ, _FID, _DEPTH, _ARGS, _RESULT, _EXC, _ACTIVE, _RUN, _RINGS, _FRAME, _ANCHORS = range(11)
 _NOTHING = object()  # no result (yet, or the call raised)
+# Never in a user's traceback; as code objects name it (not always `__file__`).
+_TRACER_FILE = (lambda: None).__code__.co_filename
 
 # A stored snapshot: (seq, function, block, line, iteration, names, values); with
 # names None, values is a dict (read from the frame) rather than a tuple.
-Snapshot = tuple[float, int, int, int, int, Sequence[str] | None, Any]
+if TYPE_CHECKING:  # only for annotations: `X | None` is evaluated at run time from 3.10 only
+    Snapshot = tuple[float, int, int, int, int, Sequence[str] | None, Any]
 
 
 class _Repr(str):
@@ -102,6 +106,7 @@ class _Run:
         self.first_snaps: list[Snapshot] = []
         self.snap_rings: dict[int, deque[Snapshot]] = {}
         self.open: dict[int, list[Any]] = {}  # calls with per-call rings not yet harvested
+        self.pruned: tuple[BaseException, types.TracebackType | None] | None = None  # last cut
         self.names = self.helpers()
         self.namespace, self.mute = namespace, mute
         if namespace is not None:
@@ -159,20 +164,27 @@ class _Run:
             return value
 
         def fail(rec: list[Any] | None, fid: int) -> None:
+            """The function is left by an exception, which the rewritten code re-raises.
+            A failure here (a RecursionError out of a deep recursion) is dropped: the
+            user's exception goes on alone, with no "during handling" chain."""
             nonlocal depth
             exc = sys.exc_info()[1]
-            frame = sys._getframe(1)
-            line = run.raised_at(exc, frame, fid)
-            if rec is None or rec[_RUN] is not run:
-                return
-            run.exception_snapshot(rec, line, NONE, frame, "", bumped=False)
-            if rec[_ACTIVE]:
-                depth -= 1
-                rec[_ACTIVE] = False
-            rec[_RESULT] = _NOTHING
-            rec[_EXC] = describe_exception(exc, limit) if exc is not None else None
-            if rec[_RINGS] is not None:
-                run.harvest(rec, frame)
+            try:
+                frame = sys._getframe(1)
+                run.hide_tracer_frames(exc, frame)
+                line = run.raised_at(exc, frame, fid)
+                if rec is None or rec[_RUN] is not run:
+                    return
+                if rec[_ACTIVE]:
+                    depth -= 1
+                    rec[_ACTIVE] = False
+                rec[_RESULT] = _NOTHING
+                rec[_EXC] = describe_exception(exc, limit) if exc is not None else None
+                run.exception_snapshot(rec, line, NONE, frame, "", bumped=False)
+                if rec[_RINGS] is not None:
+                    run.harvest(rec, frame)
+            except BaseException:  # noqa: BLE001, S110 - see the docstring
+                pass
 
         def suspend(rec: list[Any], value: Any) -> Any:
             nonlocal depth
@@ -229,12 +241,17 @@ class _Run:
             return ring
 
         def caught(rec: list[Any] | None, fid: int, handler_block: int, name: str) -> int:
-            """At the top of an `except` clause: returns the block it was raised in."""
-            frame = sys._getframe(1)
-            line = run.raised_at(sys.exc_info()[1], frame, fid)
-            if rec is None or rec[_RUN] is not run:
+            """At the top of an `except` clause: the block it was raised in. Never raises."""
+            try:
+                frame = sys._getframe(1)
+                exc = sys.exc_info()[1]
+                run.hide_tracer_frames(exc, frame)
+                line = run.raised_at(exc, frame, fid)
+                if rec is None or rec[_RUN] is not run:
+                    return NONE
+                return run.exception_snapshot(rec, line, handler_block, frame, name, bumped=True)
+            except BaseException:  # noqa: BLE001 - see the docstring
                 return NONE
-            return run.exception_snapshot(rec, line, handler_block, frame, name, bumped=True)
 
         def ring(rec: list[Any], block: int, it: int, current: Any) -> Any:
             if current is not None or it < KEEP - 1:
@@ -323,6 +340,13 @@ class _Run:
                 seq = anchors[block] + n / (KEEP + 1)
                 target.append((seq, fid, block, point.line, it, names, values))
 
+    def hide_tracer_frames(self, exc: BaseException | None, frame: types.FrameType) -> None:
+        """No frame of this file in the user's traceback (user_frames.cut_helper_frames)."""
+        if exc is not None:
+            pruned = self.pruned
+            stop = pruned[1] if pruned is not None and pruned[0] is exc else None
+            self.pruned = (exc, cut_helper_frames(exc, frame, stop, _TRACER_FILE))
+
     def raised_at(self, exc: BaseException | None, frame: types.FrameType, fid: int) -> int:
         """The line of `frame` an exception came from; records the lines run up to it."""
         tb = exc.__traceback__ if exc is not None else None
@@ -399,6 +423,7 @@ class _Run:
             return self.collect()
 
     def collect(self) -> TraceData:
+        self.pruned = None  # the exception and its frames' locals may go now
         for rec in list(self.open.values()):
             self.harvest(rec, rec[_FRAME])
         points = self.plan.points
@@ -418,14 +443,15 @@ class _Run:
         return CallRecord(
             function=function.qualname,
             depth=rec[_DEPTH],
-            args={n: self.render(v) for n, v in zip(function.arg_names, rec[_ARGS], strict=True)},
+            # no zip(strict=): the child may be Python 3.9
+            args={n: self.render(v) for n, v in zip(function.arg_names, rec[_ARGS])},  # noqa: B905
             result=None if result is _NOTHING else self.render(result),
             exception=rec[_EXC],
         )
 
     def render_snapshot(self, snapshot: Snapshot) -> BlockSnapshot:
         _, fid, block, line, it, names, values = snapshot
-        pairs = values.items() if names is None else zip(names, values, strict=True)
+        pairs = values.items() if names is None else zip(names, values)  # noqa: B905 - Python 3.9
         return BlockSnapshot(
             self.plan.functions[fid].qualname, block, line, self.render_values(pairs), it
         )

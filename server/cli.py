@@ -10,13 +10,15 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
-
-from mgdebug.debugger.engine import debug_source
-from mgdebug.debugger.options import DebugOptions
-from mgdebug.debugger.report import Report
+from typing import TYPE_CHECKING, Any
 
 from .source_file import InputError, SourceFile, read_source, write_fix
-from .text_report import render
+
+# The engine (tree-sitter, the analysis, the sandbox) is imported by `run` only:
+# `--help`, `--version` and usage errors answer at once without it.
+if TYPE_CHECKING:
+    from mgdebug.analysis.model import ModuleInfo
+    from mgdebug.debugger.report import Report
 
 EXIT_PASS = 0
 EXIT_FIXED = 1
@@ -28,11 +30,17 @@ EPILOG = f"""\
 exit status:
   {EXIT_PASS}  every expectation passes (or the file has none: the report says how to add one)
   {EXIT_FIXED}  a failure was found and a checked fix is shown (applied with --fix)
-  {EXIT_USAGE}  usage or input error: bad arguments, missing, binary or non-UTF-8 file,
-     syntax error (the message says which)
+  {EXIT_USAGE}  usage or input error: bad arguments, --function naming no function of the
+     file, missing, binary or non-UTF-8 file, syntax error (the message says which);
+     or the file could not be imported for a reason outside it ("could not run
+     `f`: ..." says what to do): a missing dependency, input() or sys.exit() at
+     import time, another module that raised while imported, syntax too new for
+     the interpreter used. Nothing is blamed then. (An error raised by the file's
+     own top-level code is a bug in the file: 3, with its line.)
   {EXIT_UNFIXED}  a failure was found and no checked fix was found
   {EXIT_INTERNAL}  internal error in mgdebug (please report it, with the file)
 
+Lines and columns are 1-based, in the text report and in --json alike.
 `mgdebug lsp` starts the language server on stdio.
 Expectations come from doctests and prose examples in docstrings, asserts under
 `if __name__ == "__main__":`, and pytest tests in test_*.py next to the file or
@@ -48,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_VersionAction, help="print mgdebug's version and exit")
     parser.add_argument("file", help="the Python file to debug (or `lsp` for the language server)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--function", metavar="NAME", help="debug only this function")
@@ -77,7 +86,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="a pytest file whose tests are expectations too (repeatable)",
     )
     parser.add_argument("--no-color", action="store_true", help="no colour in the text report")
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the Python to run the code in (default: $VIRTUAL_ENV, else a .venv or venv "
+        "beside the file or in its project, else mgdebug's own)",
+    )
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """`--version`: the installed distribution's version, looked up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(f"mgdebug {installed_version()}")
+        parser.exit()
+
+
+def installed_version() -> str:
+    """The version in the package metadata (pyproject.toml), never a copy of it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mgdebug")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 class StderrProgress:
@@ -107,22 +143,58 @@ class StderrProgress:
 def exit_status(report: Report) -> int:
     if report.syntax_errors:
         return EXIT_USAGE
+    if report.could_not_run is not None and report.could_not_run.environment:
+        return EXIT_USAGE
     if not report.has_failure and all(r.passed for r in report.results):
         return EXIT_PASS
     return EXIT_FIXED if any(f.validated for f in report.fixes) else EXIT_UNFIXED
 
 
+def check_function(module: ModuleInfo, name: str, path: str) -> None:
+    """`--function NAME` must name one function of the file: else a usage error, not a report."""
+    from mgdebug.debugger.engine import resolve_function
+
+    if module.syntax_errors or resolve_function(module, name) is not None:
+        return  # a file that does not parse is reported as such, with its syntax error
+    same = sorted(q for q, f in module.functions.items() if f.name == name)
+    if same:
+        raise InputError(
+            f"--function {name}: several functions are named `{name}` in {path}: "
+            f"{', '.join(same)}; give the qualified name"
+        )
+    known = sorted(module.functions)
+    listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    raise InputError(
+        f"--function {name}: no function named `{name}` in {path}"
+        + (f" (its functions: {listed})" if known else " (it defines no function)")
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    from mgdebug.analysis.functions import analyze_module
+    from mgdebug.debugger.engine import debug_source
+    from mgdebug.debugger.interpreter import InterpreterError
+    from mgdebug.debugger.options import DebugOptions
+
+    from .text_report import render
+
     source = read_source(args.file)
+    if args.function:
+        module = analyze_module(source.text, os.path.abspath(args.file))
+        check_function(module, args.function, args.file)
     options = DebugOptions(
         function=args.function,
         search_fixes=not args.no_search,
         search_seconds=args.budget,
         max_candidates=args.max_candidates,
         extra_tests=[os.path.abspath(t) for t in args.test],
+        python=args.python,
     )
     progress = StderrProgress()
-    report = debug_source(source.text, os.path.abspath(args.file), options, progress=progress)
+    try:
+        report = debug_source(source.text, os.path.abspath(args.file), options, progress=progress)
+    except InterpreterError as exc:  # a --python that cannot run the code: a usage error
+        raise InputError(str(exc)) from exc
     progress.finish()
     report.path = args.file
     if args.fix:
@@ -133,11 +205,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         colour = sys.stdout.isatty() and not args.no_color and "NO_COLOR" not in os.environ
         sys.stdout.write(render(report, source.text, colour=colour))
-    if report.syntax_errors:
+    # The text report says it already: on stderr only when stdout is JSON, so it
+    # is printed once either way.
+    if report.syntax_errors and args.json:
         first = report.syntax_errors[0]
         sys.stderr.write(
             f"mgdebug: {args.file}:{first.line}:{first.column + 1}: syntax error: {first.message}\n"
         )
+    if report.could_not_run is not None and args.json:
+        sys.stderr.write(f"mgdebug: {report.could_not_run.message}\n")
     return exit_status(report)
 
 

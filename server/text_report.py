@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mgdebug.debugger.interpreter import describe
 from mgdebug.debugger.report import FunctionReport, Report, Suspect, shown_path
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "dim": "2", "bold": "1", "cyan": "36"}
@@ -23,10 +24,46 @@ def _function_line(func: FunctionReport, style: Style) -> str:
         mark, text = style("✓", "green"), f"{total} expectation{'s' if total != 1 else ''} pass"
     elif func.status == "fail":
         mark, text = style("✗", "red"), f"{func.failed} of {total} expectations fail"
+    elif func.status == "not_run":
+        mark, text = style("–", "yellow"), "not run: the module could not be imported"
     else:
         mark, text = style("·", "dim"), "untested"
+    if func.skipped:  # skipped or xfailed tests: neither passes nor failures
+        text = f"{text} ({func.skipped} skipped)" if total else f"{func.skipped} skipped, none ran"
     blamed = style("  ← blamed: " + func.blame_reason, "yellow") if func.blamed else ""
     return f"  {mark} {func.name} (line {func.line}): {text}{blamed}"
+
+
+TRACEBACK_LINES = 12  # the end of a traceback: where it raised, and what
+DETAIL = "          "  # under "expected" / "got", which sit under their expectation
+
+
+def _traceback_lines(text: str, style: Style, indent: str = DETAIL) -> list[str]:
+    """A traceback, or pytest's report of a failure, indented under what it explains."""
+    rows = [row for row in text.rstrip("\n").splitlines() if row.strip()]
+    if len(rows) > TRACEBACK_LINES:
+        rows = ["…"] + rows[-TRACEBACK_LINES:]
+    return [indent + style(row, "dim") for row in rows]
+
+
+def _failure_detail(message: str, actual: str | None, traceback: str, style: Style) -> list[str]:
+    if traceback:
+        return _traceback_lines(traceback, style)
+    if not message or message == actual:
+        return []
+    if "\n" in message.strip():
+        return _traceback_lines(message, style)
+    return [DETAIL + style(message.strip(), "dim")]
+
+
+def _could_not_run_lines(report: Report, style: Style) -> list[str]:
+    problem = report.could_not_run
+    if problem is None:
+        return []
+    out = [style(problem.message, "yellow" if problem.environment else "red")]
+    if problem.traceback:
+        out.extend(_traceback_lines(problem.traceback, style, "    "))
+    return out
 
 
 def _suspect_lines(
@@ -66,12 +103,15 @@ def _diff_lines(diff: str, style: Style) -> list[str]:
 def render(report: Report, source: str, *, colour: bool, max_fixes: int = 3) -> str:
     style = Style(colour)
     lines = [style(report.path, "bold")]
+    if report.interpreter:  # first: "using /p/bin/python (3.11.7, from .venv)"
+        lines.insert(0, style(describe(report.interpreter, report.interpreter_reason), "dim"))
     for err in report.syntax_errors:
         lines.append(
             style(
                 f"  syntax error at line {err.line}, column {err.column + 1}: {err.message}", "red"
             )
         )
+    lines.extend(_could_not_run_lines(report, style))
     for func in report.functions:
         lines.append(_function_line(func, style))
         for failure in func.failures[:3]:
@@ -80,8 +120,9 @@ def render(report: Report, source: str, *, colour: bool, max_fixes: int = 3) -> 
             if failure.expected is not None:
                 lines.append(f"          expected {failure.expected}")
             lines.append(f"          got      {failure.actual or failure.status}")
-            if failure.message and failure.message != failure.actual:
-                lines.append(f"          {style(failure.message.splitlines()[-1], 'dim')}")
+            lines.extend(
+                _failure_detail(failure.message, failure.actual, failure.traceback, style)
+            )
         if len(func.failures) > 3:
             lines.append(f"      … and {len(func.failures) - 3} more failing expectations")
     source_lines = source.splitlines()
@@ -92,7 +133,13 @@ def render(report: Report, source: str, *, colour: bool, max_fixes: int = 3) -> 
             lines.extend(_suspect_lines(suspect, i, source_lines, style))
     if report.fixes:
         lines.append("")
-        lines.append(style("Checked fixes (each passed every expectation in the sandbox):", "bold"))
+        passing = report.search.passing_edits if report.search else len(report.fixes)
+        if passing > 1:
+            # None of them is *the* fix: the tests do not decide (see the note below).
+            header = f"{passing} different edits pass every expectation, best-ranked first:"
+        else:
+            header = "Checked fix (it passed every expectation in the sandbox):"
+        lines.append(style(header, "bold"))
         for i, fix in enumerate(report.fixes[:max_fixes], 1):
             plural = "s" if fix.total != 1 else ""
             lines.append(f"  {i}. {fix.summary}: passes the {fix.total} expectation{plural}")

@@ -39,11 +39,12 @@ def client_resolves_edits(capabilities: types.ClientCapabilities) -> bool:
 
 
 def fixes_in_range(snapshot: Snapshot, start_line: int, end_line: int) -> list[FunctionFix]:
-    """Validated fixes of failing functions that overlap the 1-based line range."""
+    """Validated fixes of failing (or blamed) functions that overlap the 1-based line range."""
     found: list[FunctionFix] = []
     for state in snapshot.functions.values():
         report = state.report
-        if report.status == "fail" and report.line <= end_line and start_line <= report.end_line:
+        shown = report.status == "fail" or report.blamed  # diagnostics.build shows the same
+        if shown and report.line <= end_line and start_line <= report.end_line:
             found += state.fixes
     return found
 

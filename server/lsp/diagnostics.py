@@ -1,5 +1,10 @@
 """Results as diagnostics: the failing function, its suspicious lines, syntax errors.
 
+The blamed function gets them even when it has no expectations of its own
+(an untested helper holding the top suspect line): the editor shows what the
+CLI shows. A module that cannot be imported gets one diagnostic saying why
+and what to do, and no blame.
+
 The failing function's diagnostic sits on its name; related information
 points at each failing expectation where it was written (a doctest line, a
 test in another file) and at the suspicious lines with the values they had.
@@ -12,7 +17,7 @@ from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument
 
 from mgdebug.analysis.model import SyntaxProblem
-from mgdebug.debugger.report import FailureEvidence, Suspect
+from mgdebug.debugger.report import CouldNotRun, FailureEvidence, Suspect
 from mgdebug.debugger.results import BlockSnapshot
 
 from .documents import FunctionState, Snapshot
@@ -78,11 +83,16 @@ def function_diagnostics(
         )
         for s in suspects
     ]
-    headline = f"{report.name} fails {report.failed} of {total} expectations"
-    if report.failures:
-        headline += f"; {_failure_text(report.failures[0])}"
-    if report.blame_reason:
-        headline += f" ({report.blame_reason})"
+    if report.status == "fail":
+        code = "failing-function"
+        headline = f"{report.name} fails {report.failed} of {total} expectations"
+        if report.failures:
+            headline += f"; {_failure_text(report.failures[0])}"
+        if report.blame_reason:
+            headline += f" ({report.blame_reason})"
+    else:  # an untested helper, blamed for its callers' failures (localize.py)
+        code = "blamed-function"
+        headline = f"{report.name} is blamed: {report.blame_reason}"
     data = {"function": report.name}
     diagnostics = [
         types.Diagnostic(
@@ -90,7 +100,7 @@ def function_diagnostics(
             message=headline + stale,
             severity=types.DiagnosticSeverity.Error,
             source=SOURCE,
-            code="failing-function",
+            code=code,
             related_information=related or None,
             data=data,
         )
@@ -140,6 +150,26 @@ def syntax_diagnostic(doc: TextDocument, problem: SyntaxProblem) -> types.Diagno
     )
 
 
+def could_not_run_diagnostic(
+    doc: TextDocument, problem: CouldNotRun, stale: str
+) -> types.Diagnostic:
+    """One diagnostic when the module cannot be imported: why, and what to do.
+
+    Not a blame: on the line that imports (or raised), a warning when the
+    environment is at fault, an error when the file's own top level raised."""
+    line = problem.line or 1
+    return types.Diagnostic(
+        range=line_range(doc, line),
+        message=problem.message + stale,
+        severity=types.DiagnosticSeverity.Warning
+        if problem.environment
+        else types.DiagnosticSeverity.Error,
+        source=SOURCE,
+        code="could-not-run",
+        data={"kind": problem.kind},
+    )
+
+
 def notice_diagnostic(message: str) -> types.Diagnostic:
     """A file-level note (too large, binary), on the first character."""
     return types.Diagnostic(
@@ -162,9 +192,14 @@ def build(
     if notice:
         return [notice_diagnostic(notice)]
     diagnostics: list[types.Diagnostic] = []
+    if snapshot is not None and snapshot.could_not_run is not None:
+        stale = STALE_SYNTAX if syntax_error else ""
+        diagnostics.append(could_not_run_diagnostic(doc, snapshot.could_not_run, stale))
     if snapshot is not None:
         for state in snapshot.functions.values():
-            if state.report.status != "fail":
+            # a blamed function may have no expectations: an untested helper where
+            # the top suspect line is, as in the CLI's report
+            if state.report.status != "fail" and not state.report.blamed:
                 continue
             stale = STALE_SYNTAX if syntax_error else STALE_EDITED if state.stale else ""
             if state.searching and not stale:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from mgdebug.analysis.model import SyntaxProblem
-from mgdebug.debugger.report import FunctionReport, Report, Suspect
+from mgdebug.debugger.report import CouldNotRun, FunctionReport, Report, Suspect
 from mgdebug.debugger.results import BlockSnapshot
 
 MAX_SOURCE_CHARS = 2_000_000  # larger buffers are not debugged: diffing and tracing them stalls
@@ -157,11 +157,17 @@ class Snapshot:
     path: str  # the file path the engine was told, to recognise this file's origins
     functions: dict[str, FunctionState] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    could_not_run: CouldNotRun | None = None  # the module could not be imported
 
 
 def ingest(report: Report, source: str) -> Snapshot:
     """Regroup an engine report by function, turning whole-file fixes into line edits."""
-    snapshot = Snapshot(source=source, path=report.path, messages=list(report.messages))
+    snapshot = Snapshot(
+        source=source,
+        path=report.path,
+        messages=list(report.messages),
+        could_not_run=report.could_not_run,
+    )
     for func in report.functions:
         snapshot.functions[func.name] = FunctionState(report=func)
     for suspect in report.suspects:
@@ -233,7 +239,12 @@ def remap(snapshot: Snapshot, source: str, spans: dict[str, FunctionSpan]) -> Sn
         return snapshot
     lines = line_map(snapshot.source, source)
     old_lines, new_lines = snapshot.source.splitlines(True), source.splitlines(True)
-    moved = Snapshot(source=source, path=snapshot.path, messages=snapshot.messages)
+    moved = Snapshot(
+        source=source,
+        path=snapshot.path,
+        messages=snapshot.messages,
+        could_not_run=_moved_problem(snapshot.could_not_run, lines),
+    )
     for name, state in snapshot.functions.items():
         span = spans.get(name)
         if span is None:
@@ -244,6 +255,13 @@ def remap(snapshot: Snapshot, source: str, spans: dict[str, FunctionSpan]) -> Sn
         mover = _Mover(lines, old.line, old.end_line, span.line - old.line if unchanged else None)
         moved.functions[name] = _move_state(state, span, mover, snapshot.path, unchanged)
     return moved
+
+
+def _moved_problem(problem: CouldNotRun | None, lines: dict[int, int]) -> CouldNotRun | None:
+    """The import problem on the new text: its line moves, or is dropped if it was edited."""
+    if problem is None or problem.line is None:
+        return problem
+    return replace(problem, line=lines.get(problem.line))
 
 
 @dataclass

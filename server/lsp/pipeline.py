@@ -163,7 +163,10 @@ def _merge(
     for name, state in fresh.functions.items():
         if name in rerun or name not in functions:
             functions[name] = state
-    return replace(merged, functions=functions, messages=fresh.messages)
+    # whether the module imports is a fact about the whole file, whatever part re-ran
+    return replace(
+        merged, functions=functions, messages=fresh.messages, could_not_run=fresh.could_not_run
+    )
 
 
 def _publish_early(
@@ -203,14 +206,14 @@ async def debug_document(
     )
     if rerun is not None and not rerun:
         return state.results
-    options = DebugOptions(search_seconds=ls.settings.timeBudget)
+    options = DebugOptions(search_seconds=ls.settings.timeBudget, python=ls.settings.python or None)
     loop = asyncio.get_running_loop()
 
     def show_early(report: Report) -> None:
         """Suspects are known before the fix search: show them now (from the run's thread)."""
         early = ingest(report, source)
         for state in early.functions.values():
-            state.searching = state.report.status == "fail"
+            state.searching = state.report.status == "fail" or state.report.blamed
         loop.call_soon_threadsafe(_publish_early, ls, uri, doc, source, early, rerun, spans)
 
     def work(cancel: threading.Event, progress: ProgressCallback) -> Snapshot:

@@ -13,6 +13,11 @@ When debugging runs (`run`):
 - "onType": on open, on save, and after every edit (debounced).
 Syntax is checked after every edit whatever `run` says: it runs no user code
 and costs milliseconds.
+
+`python`: the interpreter code under test runs in (DebugOptions.python), as
+`--python` on the command line; "" finds one as the CLI does
+(debugger/interpreter.py). The VS Code extension fills it from the Python
+extension's selected interpreter.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class Settings:
     timeBudget: float = 30.0  # seconds for the fix search (DebugOptions.search_seconds)
     inlayValues: bool = False
     runCode: bool = True
+    python: str = ""  # path of the interpreter for code under test; "": found automatically
     workspaceTrusted: bool = True  # from the client, not a user setting
 
     @property
@@ -65,12 +71,20 @@ def _check_budget(value: Any) -> float | None:
     return None
 
 
+def _check_python(value: Any) -> str | None:
+    # null: back to finding it automatically
+    if value is None:
+        return ""
+    return value if isinstance(value, str) and "\0" not in value else None
+
+
 _CHECKS = {
     "enable": (_check_bool, "true or false"),
     "run": (_check_run, " or ".join(f'"{m}"' for m in RUN_MODES)),
     "timeBudget": (_check_budget, "a number of seconds between 0 and 3600"),
     "inlayValues": (_check_bool, "true or false"),
     "runCode": (_check_bool, "true or false"),
+    "python": (_check_python, "the path of a Python interpreter, or null"),
 }
 
 

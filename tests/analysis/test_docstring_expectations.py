@@ -11,7 +11,7 @@ def _found(source: str, path: str = "/nowhere/mod.py") -> list:
     return find_expectations(analyze(source), path)
 
 
-def test_doctest_example_with_output_becomes_a_doctest_with_setup() -> None:
+def test_every_doctest_example_is_an_expectation_of_one_session() -> None:
     found = _found(
         '''
         def add(a, b):
@@ -27,15 +27,21 @@ def test_doctest_example_with_output_becomes_a_doctest_with_setup() -> None:
             return a + b
         '''
     )
-    assert [(e.id, e.kind, e.function) for e in found] == [
-        ("doctest:L6", "doctest", "add"),
-        ("doctest:L8", "doctest", "add"),
+    # The assignment is a test of doctest's too (it fails if it raises), and
+    # all three run in one namespace, in order: the docstring is their session.
+    assert [(e.id, e.kind, e.function, e.example) for e in found] == [
+        ("doctest:L5", "doctest", "add", 0),
+        ("doctest:L6", "doctest", "add", 1),
+        ("doctest:L8", "doctest", "add", 2),
     ]
-    first, second = found
-    assert (first.call, first.want, first.setup) == ("add(x, 2)\n", "7\n", "x = 5\n")
+    setup, first, second = found
+    assert (setup.call, setup.want) == ("x = 5\n", "")
+    assert (first.call, first.want) == ("add(x, 2)\n", "7\n")
     assert second.call == "add(1,\n    2)\n"
+    assert {e.session for e in found} == {"mod.add"}
     assert first.origin.line == 6 and first.origin.kind == "doctest"
     assert first.description == "add(x, 2) → 7"
+    assert setup.description == "x = 5"
 
 
 def test_doctest_lines_are_right_when_the_docstring_starts_on_its_own_line() -> None:

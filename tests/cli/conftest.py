@@ -1,3 +1,5 @@
+"""Running the installed `mgdebug` as a user would, and the runs several tests share."""
+
 from __future__ import annotations
 
 import json
@@ -40,6 +42,15 @@ def run_mgdebug(*args: str, cwd: Path | None = None, timeout: float = 120) -> Cl
         env=env,
     )
     return CliRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def stats_localized() -> CliRun:
+    """`mgdebug examples/stats.py --json --no-search`, run once for the tests that only read it.
+
+    Per test process: under pytest-xdist each worker runs it at most once.
+    """
+    return run_mgdebug(str(EXAMPLES / "stats.py"), "--json", "--no-search")
 
 
 @pytest.fixture

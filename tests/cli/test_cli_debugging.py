@@ -8,11 +8,13 @@ from pathlib import Path
 
 from support import folder_digest
 
-from .conftest import EXAMPLES, run_mgdebug
+from .conftest import EXAMPLES, CliRun, run_mgdebug
 
 
-def test_doctest_failure_blames_lowest_function_and_points_at_its_line() -> None:
-    run = run_mgdebug(str(EXAMPLES / "stats.py"), "--json", "--no-search")
+def test_doctest_failure_blames_lowest_function_and_points_at_its_line(
+    stats_localized: CliRun,
+) -> None:
+    run = stats_localized
     assert run.code == 3, run.stderr
     data = run.json()
     status = {f["name"]: f for f in data["functions"]}
@@ -25,8 +27,8 @@ def test_doctest_failure_blames_lowest_function_and_points_at_its_line() -> None
     assert data["fixes"] == []
 
 
-def test_failing_expectation_shows_origin_expected_and_actual() -> None:
-    data = run_mgdebug(str(EXAMPLES / "stats.py"), "--json", "--no-search").json()
+def test_failing_expectation_shows_origin_expected_and_actual(stats_localized: CliRun) -> None:
+    data = stats_localized.json()
     mean = next(f for f in data["functions"] if f["name"] == "mean")
     failure = next(f for f in mean["failures"] if "[1, 2, 3, 4]" in f["description"])
     assert failure["origin_kind"] == "doctest"
@@ -35,8 +37,8 @@ def test_failing_expectation_shows_origin_expected_and_actual() -> None:
     assert failure["actual"].strip() == "2.0"
 
 
-def test_suspects_carry_block_values_from_the_failing_run() -> None:
-    data = run_mgdebug(str(EXAMPLES / "stats.py"), "--json", "--no-search").json()
+def test_suspects_carry_block_values_from_the_failing_run(stats_localized: CliRun) -> None:
+    data = stats_localized.json()
     values = [snap["values"] for s in data["suspects"] for snap in s["values"]]
     assert any(v.get("total") == "10" for v in values), values
 

@@ -88,6 +88,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (source === "python-extension" || source === "PATH" || source === undefined) {
       output.info("The Python extension's interpreter changed; restarting the server.");
       void mgr.restart();
+    } else {
+      // The server keeps its own Python (a setting), but the code under test follows the selection.
+      void mgr.pythonInterpreterChanged();
     }
   }, output);
   if (pythonChange) context.subscriptions.push(pythonChange);

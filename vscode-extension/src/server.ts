@@ -38,6 +38,7 @@ import {
   describeCommand,
   IMPORT_CHECK,
   type ImportCheck,
+  expandVariables,
   installCommandLine,
   missingInstallAdvice,
   resolveServerCommand,
@@ -128,6 +129,8 @@ export class ServerManager implements vscode.Disposable {
   private restartTimer: NodeJS.Timeout | undefined;
   private settings: MgdebugSettings;
   private command: ServerCommand | undefined;
+  /** The Python extension's selected interpreter: the default `python` for code under test. */
+  private pythonFromExtension: string | undefined;
   private busy: Promise<void> = Promise.resolve();
   private disposed = false;
 
@@ -210,6 +213,7 @@ export class ServerManager implements vscode.Disposable {
   private async resolveCommand(): Promise<ServerCommand | undefined> {
     const folder = vscode.workspace.workspaceFolders?.[0];
     const fromExtension = await pythonExtensionInterpreter(folder?.uri, this.output);
+    this.pythonFromExtension = fromExtension;
     if (isPythonExtensionInstalled()) {
       this.output.info(`Python extension interpreter: ${fromExtension ?? "(none selected)"}`);
     }
@@ -350,7 +354,8 @@ export class ServerManager implements vscode.Disposable {
       outputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       diagnosticCollectionName: CLIENT_ID,
-      initializationOptions: () => initializationOptions(this.settings, vscode.workspace.isTrusted),
+      initializationOptions: () =>
+        initializationOptions(this.expanded(this.settings), vscode.workspace.isTrusted, this.pythonFromExtension),
       errorHandler,
       // A failed initialize is logged and handled by onServerExit (backoff, one message), not by a pop-up.
       initializationFailedHandler: (error) => {
@@ -371,7 +376,11 @@ export class ServerManager implements vscode.Disposable {
             return params.items.map((item, i) => {
               if (item.section !== "mgdebug") return result[i];
               const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
-              return didChangeConfigurationParams(currentSettings(scope).settings, vscode.workspace.isTrusted).settings;
+              return didChangeConfigurationParams(
+                this.expanded(currentSettings(scope).settings),
+                vscode.workspace.isTrusted,
+                this.pythonFromExtension,
+              ).settings;
             });
           },
         },
@@ -478,11 +487,39 @@ export class ServerManager implements vscode.Disposable {
     this.render();
   }
 
+  /** `mgdebug.python` with `${workspaceFolder}`, `${userHome}`, `~` and `${env:NAME}` expanded. */
+  private expanded(settings: MgdebugSettings): MgdebugSettings {
+    if (!settings.python) return settings;
+    const python = expandVariables(settings.python, {
+      exists: () => false,
+      env: process.env,
+      workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+      userHome: os.homedir(),
+      platform: process.platform,
+    });
+    return { ...settings, python };
+  }
+
+  /**
+   * The Python extension's interpreter changed while the server keeps running (it was started
+   * from a setting): the code under test moves to the new interpreter, through the settings.
+   */
+  async pythonInterpreterChanged(): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    this.pythonFromExtension = await pythonExtensionInterpreter(folder?.uri, this.output);
+    this.output.info(`The Python extension's interpreter is now ${this.pythonFromExtension ?? "(none)"}.`);
+    this.sendSettings();
+  }
+
   /** Sends `workspace/didChangeConfiguration` with `{"settings": {...}, "workspaceTrusted": bool}`. */
   sendSettings(): void {
     const client = this.runningClient;
     if (!client) return;
-    const params = didChangeConfigurationParams(this.settings, vscode.workspace.isTrusted);
+    const params = didChangeConfigurationParams(
+      this.expanded(this.settings),
+      vscode.workspace.isTrusted,
+      this.pythonFromExtension,
+    );
     client.sendNotification(DidChangeConfigurationNotification.type, params).catch((error: unknown) => {
       this.output.warn(`Could not send the settings to the server: ${String(error)}`);
     });

@@ -19,6 +19,11 @@ export interface MgdebugSettings {
   timeBudget: number;
   inlayValues: boolean;
   runCode: boolean;
+  /**
+   * The Python the code under test runs in (the server's `python` setting). `mgdebug.python` when
+   * set; otherwise `serverPayload` fills in the Python extension's selected interpreter.
+   */
+  python: string;
   interpreter: string[];
   path: string[];
   trace: { server: TraceLevel };
@@ -30,6 +35,7 @@ export const DEFAULT_SETTINGS: Readonly<MgdebugSettings> = Object.freeze<Mgdebug
   timeBudget: 30,
   inlayValues: false,
   runCode: true,
+  python: "",
   interpreter: [],
   path: [],
   trace: { server: "off" },
@@ -42,6 +48,7 @@ export const SETTING_KEYS = [
   "timeBudget",
   "inlayValues",
   "runCode",
+  "python",
   "interpreter",
   "path",
   "trace.server",
@@ -101,6 +108,14 @@ export function readSettings(get: Getter): ReadResult {
     return [];
   };
 
+  const text = (key: SettingKey): string => {
+    const v = get(key);
+    if (v === undefined || v === null) return "";
+    if (typeof v === "string") return v.trim();
+    bad(key, v, "a path", "");
+    return "";
+  };
+
   const budget = (): number => {
     const key: SettingKey = "timeBudget";
     const v = get(key);
@@ -117,6 +132,7 @@ export function readSettings(get: Getter): ReadResult {
     timeBudget: budget(),
     inlayValues: bool("inlayValues", DEFAULT_SETTINGS.inlayValues),
     runCode: bool("runCode", DEFAULT_SETTINGS.runCode),
+    python: text("python"),
     interpreter: list("interpreter"),
     path: list("path"),
     trace: { server: oneOf("trace.server", TRACE_LEVELS, DEFAULT_SETTINGS.trace.server) },
@@ -134,11 +150,26 @@ export interface ServerSettingsPayload {
   workspaceTrusted: boolean;
 }
 
-export function serverPayload(settings: MgdebugSettings, workspaceTrusted: boolean): ServerSettingsPayload {
+/**
+ * The `python` the server is told: `mgdebug.python` if set, else the Python extension's selected
+ * interpreter (the user's project environment, as for running and testing in VS Code), else ""
+ * (the server then looks for $VIRTUAL_ENV or a .venv as the command line does). `mgdebug.interpreter`
+ * plays no part: it is the Python that runs the server, which may be a separate mgdebug install.
+ */
+export function codePython(settings: MgdebugSettings, pythonExtensionInterpreter?: string): string {
+  return settings.python || (pythonExtensionInterpreter ?? "").trim();
+}
+
+export function serverPayload(
+  settings: MgdebugSettings,
+  workspaceTrusted: boolean,
+  pythonExtensionInterpreter?: string,
+): ServerSettingsPayload {
   return {
     settings: {
       ...settings,
       runCode: settings.runCode && workspaceTrusted,
+      python: codePython(settings, pythonExtensionInterpreter),
       interpreter: [...settings.interpreter],
       path: [...settings.path],
       trace: { ...settings.trace },
@@ -148,16 +179,21 @@ export function serverPayload(settings: MgdebugSettings, workspaceTrusted: boole
 }
 
 /** `initializationOptions` of the `initialize` request. */
-export function initializationOptions(settings: MgdebugSettings, workspaceTrusted: boolean): ServerSettingsPayload {
-  return serverPayload(settings, workspaceTrusted);
+export function initializationOptions(
+  settings: MgdebugSettings,
+  workspaceTrusted: boolean,
+  pythonExtensionInterpreter?: string,
+): ServerSettingsPayload {
+  return serverPayload(settings, workspaceTrusted, pythonExtensionInterpreter);
 }
 
 /** Params of `workspace/didChangeConfiguration`: `{"settings": {...}, "workspaceTrusted": bool}`. */
 export function didChangeConfigurationParams(
   settings: MgdebugSettings,
   workspaceTrusted: boolean,
+  pythonExtensionInterpreter?: string,
 ): ServerSettingsPayload {
-  return serverPayload(settings, workspaceTrusted);
+  return serverPayload(settings, workspaceTrusted, pythonExtensionInterpreter);
 }
 
 /** Settings whose change needs a new server process rather than a notification. */

@@ -77,7 +77,7 @@ describe("payloads to the server", () => {
     assert.deepEqual(Object.keys(opts).sort(), ["settings", "workspaceTrusted"]);
     assert.equal(opts.workspaceTrusted, true);
     assert.deepEqual(Object.keys(opts.settings).sort(), [
-      "enable", "inlayValues", "interpreter", "path", "run", "runCode", "timeBudget", "trace",
+      "enable", "inlayValues", "interpreter", "path", "python", "run", "runCode", "timeBudget", "trace",
     ]);
     assert.equal(opts.settings.runCode, true);
     assert.deepEqual(JSON.parse(JSON.stringify(opts)), opts, "JSON-serializable");
@@ -97,9 +97,35 @@ describe("payloads to the server", () => {
     assert.deepEqual(settings.interpreter, ["/p"], "copies, not aliases");
   });
 
+  it("runs the code in the Python extension's interpreter, not the server's", () => {
+    const opts = initializationOptions(settings, true, "/project/.venv/bin/python");
+    assert.equal(opts.settings.python, "/project/.venv/bin/python");
+    assert.deepEqual(opts.settings.interpreter, ["/p"], "mgdebug.interpreter still starts the server");
+    const later = didChangeConfigurationParams(settings, true, "/other/bin/python");
+    assert.equal(later.settings.python, "/other/bin/python");
+  });
+
+  it("lets mgdebug.python override the Python extension's interpreter", () => {
+    const own = readSettings(getter({ python: " /mine/bin/python " })).settings;
+    assert.equal(own.python, "/mine/bin/python");
+    assert.equal(initializationOptions(own, true, "/project/.venv/bin/python").settings.python, "/mine/bin/python");
+  });
+
+  it("leaves python empty, for the server to find, when nothing is selected", () => {
+    assert.equal(initializationOptions(settings, true, undefined).settings.python, "");
+    assert.equal(initializationOptions(settings, true, "  ").settings.python, "");
+  });
+
+  it("reports a python setting that is not a string", () => {
+    const { settings: read, problems } = readSettings(getter({ python: ["/a"] }));
+    assert.equal(read.python, "");
+    assert.match(problems[0]!, /mgdebug\.python is \["\/a"\]; expected a path/);
+  });
+
   it("restarts only when the program changes", () => {
     const other = { ...settings, timeBudget: 3 };
     assert.equal(needsRestart(settings, other), false);
+    assert.equal(needsRestart(settings, { ...settings, python: "/v/bin/python" }), false, "sent, not restarted");
     assert.equal(needsRestart(settings, { ...settings, interpreter: ["/q"] }), true);
     assert.equal(needsRestart(settings, { ...settings, path: ["/m"] }), true);
   });

@@ -1,0 +1,121 @@
+"""The doctest option flags a project runs its doctests with, read from its pytest config.
+
+`python -m doctest` uses no option flags at all, so neither does mgdebug by
+default. A project that runs its doctests through pytest (`--doctest-modules`
+in `addopts`) gets pytest's `doctest_optionflags` instead, whose default is
+ELLIPSIS. The config file is found as pytest finds it: from the file's folder
+upwards, the first of pytest.ini, .pytest.ini, pyproject.toml (with
+[tool.pytest.ini_options]), tox.ini (with [pytest]) or setup.cfg (with
+[tool:pytest]) in the nearest folder that has one. Static: the files are
+parsed, nothing is run.
+"""
+
+from __future__ import annotations
+
+import configparser
+import doctest
+import importlib
+import os
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+# pytest's own flags need pytest's output checker; mgdebug uses doctest's.
+PYTEST_ONLY_FLAGS = frozenset({"ALLOW_UNICODE", "ALLOW_BYTES", "NUMBER"})
+
+
+@dataclass(frozen=True)
+class DoctestConfig:
+    """How doctests of one file are run: the flags, and which config said so."""
+
+    optionflags: int = 0
+    config_file: str | None = None  # the pytest config that asked for --doctest-modules
+    ignored_flags: tuple[str, ...] = field(default=())  # names mgdebug cannot honour
+
+
+def doctest_config(path: str) -> DoctestConfig:
+    """The doctest flags for the file at `path` (no flags unless pytest runs its doctests)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    return _config_for_folder(folder)
+
+
+def _config_for_folder(folder: str) -> DoctestConfig:
+    found = _find_pytest_config(folder)
+    if found is None:
+        return DoctestConfig()
+    config_file, options = found
+    if "--doctest-modules" not in _words(options.get("addopts")):
+        return DoctestConfig()
+    names = _words(options.get("doctest_optionflags", "ELLIPSIS"))
+    flags = 0
+    ignored: list[str] = []
+    for name in names:
+        if name in doctest.OPTIONFLAGS_BY_NAME:
+            flags |= doctest.OPTIONFLAGS_BY_NAME[name]
+        else:
+            ignored.append(name)
+    return DoctestConfig(flags, config_file, tuple(ignored))
+
+
+def _words(value: Any) -> list[str]:
+    """An ini option as pytest reads it: a list (TOML) or a shell-like string."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    try:
+        return shlex.split(str(value))
+    except ValueError:
+        return str(value).split()
+
+
+def _find_pytest_config(folder: str) -> tuple[str, dict[str, Any]] | None:
+    """The nearest pytest config file from `folder` upwards, and its pytest options."""
+    while True:
+        for name in ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"):
+            candidate = os.path.join(folder, name)
+            if not os.path.isfile(candidate):
+                continue
+            options = _read_options(candidate, name)
+            if options is not None:
+                return candidate, options
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _read_options(path: str, name: str) -> dict[str, Any] | None:
+    """pytest's options in one candidate file; None when the file is not a pytest config."""
+    if name == "pyproject.toml":
+        return _toml_options(path)
+    section = {"pytest.ini": "pytest", ".pytest.ini": "pytest", "tox.ini": "pytest"}.get(
+        name, "tool:pytest"
+    )
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        with open(path, encoding="utf-8") as f:
+            parser.read_file(f)
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return None
+    if parser.has_section(section):
+        return dict(parser.items(section))
+    # pytest.ini is pytest's config even when it has no [pytest] section.
+    return {} if name in ("pytest.ini", ".pytest.ini") else None
+
+
+def _toml_options(path: str) -> dict[str, Any] | None:
+    try:
+        toml: Any = importlib.import_module("tomllib")
+    except ImportError:  # Python 3.10: tomli, if the environment has it
+        try:
+            toml = importlib.import_module("tomli")
+        except ImportError:
+            return None
+    try:
+        with open(path, "rb") as f:
+            data = toml.load(f)
+    except (OSError, ValueError):
+        return None
+    options = data.get("tool", {}).get("pytest", {}).get("ini_options")
+    return dict(options) if isinstance(options, dict) else None

@@ -1,0 +1,62 @@
+"""The language server blames an untested helper as the CLI does: a diagnostic on the
+helper, its suspicious line and its checked fix (real engine, VS Code and Neovim).
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from .conftest import open_file, wait_for_diagnostics
+
+RUN_TIMEOUT = 180.0  # the engine runs each expectation in a sandbox process
+
+HELPER = """\
+def _scale(x):
+    return x * 3
+
+
+def double(x):
+    return _scale(x)
+
+
+if __name__ == "__main__":
+    assert double(0) == 0
+    assert double(2) == 4
+"""
+
+
+def settled(diagnostics: list[types.Diagnostic]) -> bool:
+    """The run is over: the blamed helper is shown, and no fix search is under way."""
+    return any(d.code == "blamed-function" for d in diagnostics) and not any(
+        "searching for a checked fix" in d.message for d in diagnostics
+    )
+
+
+async def test_bug_in_an_untested_helper_is_shown_on_the_helper_with_its_fix(
+    client: LanguageClient, tmp_path
+) -> None:
+    path = tmp_path / "helper.py"
+    path.write_text(HELPER)
+    uri = open_file(client, str(path))
+    found = await wait_for_diagnostics(client, uri, settled, RUN_TIMEOUT)
+
+    blamed = next(d for d in found if d.code == "blamed-function")
+    assert blamed.range.start.line == 0 and "_scale" in blamed.message
+    assert "no expectations of its own" in blamed.message
+    suspects = [d for d in found if d.code == "suspicious-line"]
+    assert 1 in [d.range.start.line for d in suspects], "the helper's `return x * 3`"
+    failing = next(d for d in found if d.code == "failing-function")
+    assert failing.range.start.line == 4 and "double" in failing.message
+
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri),
+        range=types.Range(types.Position(1, 0), types.Position(1, 0)),
+        context=types.CodeActionContext(diagnostics=list(client.diagnostics[uri])),
+    )
+    actions = [
+        a
+        for a in await client.text_document_code_action_async(params) or []
+        if isinstance(a, types.CodeAction)
+    ]
+    assert actions and "`3` → `2` on line 2" in actions[0].title, [a.title for a in actions]
