@@ -86,6 +86,22 @@ class Suspect:
     values: list[BlockSnapshot] = field(default_factory=list)  # from one failing run
 
 
+@dataclass(frozen=True)
+class FixEdit:
+    """One text edit of a fix as an editor applies it: an LSP range and its new text.
+
+    Lines are 0-based; characters count UTF-16 code units (LSP's default
+    position encoding), so a client applies `edits` to the file as it was read
+    without re-deriving anything.
+    """
+
+    start_line: int
+    start_character: int
+    end_line: int
+    end_character: int
+    new_text: str
+
+
 @dataclass
 class Fix:
     function: str
@@ -102,6 +118,7 @@ class Fix:
     # How many other edits also passed every expectation in the same search
     # (kept in `fixes` or not): > 0 means the tests do not decide between them.
     alternatives: int = 0
+    edits: list[FixEdit] = field(default_factory=list)  # the fix as edits of the original file
 
 
 @dataclass
