@@ -47,7 +47,7 @@ class CallEdges:
 def find_calls(
     parsed: ParsedSource, definitions: Definitions, bindings: dict[str, ImportBinding]
 ) -> CallEdges:
-    resolver = _Resolver(parsed, definitions, bindings)
+    resolver = _Resolver(definitions, bindings)
     edges = CallEdges()
     for _, captures in QueryCursor(_call_query()).matches(parsed.tree.root_node):
         name_node = _first(captures, "plain", "method", "super_method")
@@ -84,9 +84,7 @@ def _append_once(items: list[str], item: str) -> None:
 
 
 class _Resolver:
-    def __init__(
-        self, parsed: ParsedSource, definitions: Definitions, bindings: dict[str, ImportBinding]
-    ) -> None:
+    def __init__(self, definitions: Definitions, bindings: dict[str, ImportBinding]) -> None:
         self.definitions = definitions
         self.bindings = bindings
         self.by_start = sorted(definitions.sites, key=lambda s: s.body_start)

@@ -2,7 +2,8 @@
 
 These types are the contract between `analysis` (which builds them without
 running anything) and `debugger` (which runs and traces them). They are plain
-dataclasses so they pickle across the sandbox boundary and serialize to JSON.
+dataclasses so they cross the sandbox boundary as JSON (debugger/sandbox_codec.py)
+and serialize into the report's JSON.
 """
 
 from __future__ import annotations
@@ -73,8 +74,10 @@ class ModuleInfo:
     def leaves_first(self) -> list[str]:
         """Qualnames ordered so that callees come before callers.
 
-        Recursion and mutual recursion are cycles in the call graph; a cycle's
-        members come out together, in definition order, before their callers.
+        Recursion and mutual recursion are cycles in the call graph: the call
+        back into the cycle is ignored, so its members still come before the
+        functions outside it that call them, and the member entered first (the
+        first defined, unless a caller led to another) comes last among them.
         """
         order: list[str] = []
         state: dict[str, int] = {}  # 1 = on the stack, 2 = done
@@ -109,6 +112,17 @@ class ModuleInfo:
     def callers_of(self, qualname: str) -> list[str]:
         return [f.qualname for f in self.functions.values() if qualname in f.calls]
 
+    def callers_closure(self, names: set[str] | frozenset[str]) -> set[str]:
+        """`names` and every function that calls into one of them, directly or not."""
+        result = set(names)
+        frontier = list(names)
+        while frontier:
+            for caller in self.callers_of(frontier.pop()):
+                if caller not in result:
+                    result.add(caller)
+                    frontier.append(caller)
+        return result
+
     def function_at(self, line: int) -> FunctionInfo | None:
         """The innermost function whose lines contain `line`."""
         best: FunctionInfo | None = None
@@ -119,7 +133,8 @@ class ModuleInfo:
 
 
 ExpectationKind = Literal["eval", "doctest", "exec", "pytest"]
-OriginKind = Literal["doctest", "docstring", "pytest", "main", "given"]
+# "model": written by a model (debugger/llm), never outweighing a user-written one.
+OriginKind = Literal["doctest", "docstring", "pytest", "main", "given", "model"]
 
 
 @dataclass(frozen=True)

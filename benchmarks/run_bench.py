@@ -25,7 +25,7 @@ from bench_data import Program, mbpp, passes, quixbugs  # noqa: E402
 
 from mgdebug.analysis.expectations import expectations_from_asserts  # noqa: E402
 from mgdebug.analysis.functions import analyze_module  # noqa: E402
-from mgdebug.debugger.engine import debug_source  # noqa: E402
+from mgdebug.debugger.engine import DebugRequest, debug  # noqa: E402
 from mgdebug.debugger.options import DebugOptions  # noqa: E402
 
 
@@ -50,7 +50,7 @@ def run_one(program: Program, options: DebugOptions) -> Outcome:
         visible = expectations_from_asserts(program.visible, module, path + "::visible")
         started = time.monotonic()
         try:
-            report = debug_source(program.source, path, options, expectations=visible)
+            report = debug(DebugRequest(program.source, path, options, expectations=visible))
         except Exception as exc:  # noqa: BLE001 - a benchmark records failures and goes on
             return Outcome(
                 program.id, time.monotonic() - started, False, False, "error", notes=[repr(exc)]

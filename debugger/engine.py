@@ -1,6 +1,13 @@
-"""One debugging run: parse, find expectations, run and trace, localize, repair.
+"""One debugging run as a sequence of stages over one `Baseline` (baseline.py).
 
-The single entry point the CLI and the language server call.
+    analyse → run → localize → (propose → check)… → report
+
+`analyse` parses the file and chooses the expectations; `run` runs them
+traced in the sandbox; `locate` blames a function and ranks its lines, with
+the mutation pass as weighted evidence (`Localization.rerank`); `repair`
+hands the proposers' candidates to `check_candidates`, the one place a
+candidate becomes a checked fix. Each stage writes its part of the `Report`.
+`debug_source` is the single entry point the CLI and the language server call.
 """
 
 from __future__ import annotations
@@ -9,22 +16,23 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from mgdebug.analysis.expectations import find_expectations, missing_expectation_hint
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation, ModuleInfo
 
+from .baseline import Baseline, Controls, ProgressCallback
 from .could_not_run import describe_load_failure, load_failure
-from .interpreter import resolve_interpreter
+from .interpreter import Interpreter, resolve_interpreter
 from .localize import Localization, agree_with_top_suspect, function_reports, localize
 from .options import DebugOptions
-from .repair.context import CandidateContext
 from .repair.hints import candidate_context
 from .report import Report, Suspect
 from .results import CallRecord, ExpectationResult
 from .sandbox import Job, Sandbox, TraceSpec
 
-ProgressCallback = Callable[[str, int], None]  # (message, percent 0-100)
+__all__ = ["Cancelled", "DebugRequest", "ProgressCallback", "debug", "debug_source"]
 
 
 class Cancelled(Exception):
@@ -70,6 +78,29 @@ def resolve_function(module: ModuleInfo, function: str) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
+@dataclass(frozen=True)
+class DebugRequest:
+    """What the caller asks: debug `source` as if it were the file at `path` (maybe unsaved).
+
+    `expectations`, when given, are used in addition to those found in the file
+    and next to it (a benchmark's visible tests). `localized` is called with the
+    report once the suspects are known and before the fix search, so an editor
+    can show them without waiting.
+    """
+
+    source: str
+    path: str
+    options: DebugOptions = field(default_factory=DebugOptions)
+    expectations: Sequence[Expectation] = ()
+    cancel: threading.Event | None = None
+    progress: ProgressCallback | None = None
+    localized: Callable[[Report], None] | None = None
+
+    def report_progress(self, message: str, percent: int) -> None:
+        if self.progress is not None:
+            self.progress(message, percent)
+
+
 def debug_source(
     source: str,
     path: str,
@@ -77,22 +108,46 @@ def debug_source(
     *,
     cancel: threading.Event | None = None,
     progress: ProgressCallback | None = None,
-    expectations: Sequence[Expectation] | None = None,
     localized: Callable[[Report], None] | None = None,
 ) -> Report:
-    """Debug `source` as if it were the file at `path` (which may be unsaved).
+    """Debug `source` as if it were the file at `path` (see `DebugRequest`)."""
+    request = DebugRequest(source, path, options or DebugOptions(), (), cancel, progress, localized)
+    return debug(request)
 
-    `expectations`, when given, are used in addition to those found in the file
-    and next to it (a benchmark's visible tests, or a test the user names).
-    `localized` is called with the report once the suspects are known and
-    before the fix search, so an editor can show them without waiting.
-    """
-    options = options or DebugOptions()
+
+def debug(request: DebugRequest) -> Report:
+    """The stages in order; each returns None when the run ends with it."""
     started = time.monotonic()
-    report = Report(path=path)
+    report = Report(path=request.path)
     # The project's Python (interpreter.py); a bad --python is a usage error, raised here.
-    interpreter = resolve_interpreter(path, options.python)
+    interpreter = resolve_interpreter(request.path, request.options.python)
     report.interpreter, report.interpreter_reason = interpreter.path, interpreter.chosen_by
+    report.interpreter_version = interpreter.version
+    baseline = analyse(request, report)
+    if baseline is not None:
+        _check(request.cancel)
+        request.report_progress(f"running {len(baseline.expectations)} expectation(s)", 5)
+        with _sandbox(request, interpreter) as sandbox:
+            controls = Controls(sandbox, request.cancel, request.progress)
+            ran = run(baseline, controls, report)
+            if ran is not None:
+                _check(request.cancel)
+                loc = locate(ran, controls, report)
+                if _worth_repairing(ran, loc, report):
+                    repair(ran, controls, loc, request, report)
+    report.seconds = time.monotonic() - started
+    if baseline is not None and report.could_not_run is None:
+        request.report_progress("done", 100)
+    return report
+
+
+def _sandbox(request: DebugRequest, interpreter: Interpreter) -> Sandbox:
+    return Sandbox(request.path, request.options.limits, interpreter=interpreter)
+
+
+def analyse(request: DebugRequest, report: Report) -> Baseline | None:
+    """Parse the file and choose the expectations; None when nothing can run."""
+    source, path, options = request.source, request.path, request.options
     module = analyze_module(source, path)
     report.syntax_errors = list(module.syntax_errors)
     if module.syntax_errors:
@@ -100,114 +155,148 @@ def debug_source(
         # print each twice.
         report.messages.append("the file cannot be imported until it parses, so nothing ran")
     found = find_expectations(module, path, extra_test_files=list(options.extra_tests))
-    found.extend(expectations or [])
+    found.extend(request.expectations)
     narrow = [options.function] if options.function else list(options.functions)
     for name in narrow:
         if resolve_function(module, name) is None:
             report.messages.append(f"no function named `{name}` in {path}")
     chosen = select_expectations(module, found, narrow)
     report.expectations = chosen
-    reports = function_reports(module, chosen, [])
-    report.functions = list(reports.values())
+    report.functions = list(function_reports(module, chosen, []).values())
     if module.syntax_errors:
-        # Code that does not parse cannot be imported, so nothing can run.
-        report.seconds = time.monotonic() - started
-        return report
+        return None  # code that does not parse cannot be imported, so nothing can run
     if not chosen:
         report.messages.extend(_hints(module, narrow))
-        report.seconds = time.monotonic() - started
-        return report
-    _check(cancel)
-    if progress:
-        progress(f"running {len(chosen)} expectation(s)", 5)
-    with Sandbox(path, options.limits, interpreter=interpreter) as sandbox:
-        spec = TraceSpec(
-            blocks={q: module.functions[q].blocks for q in traced_functions(module, chosen)}
-        )
-        results = sandbox.run(Job(source=source, expectations=chosen, trace=spec))
-        report.results = results
-        failed_load = load_failure(results)
-        if failed_load is not None:
-            _could_not_run(report, module, chosen, failed_load, source, path)
-            report.seconds = time.monotonic() - started
-            if progress:
-                progress("could not run", 100)
-            return report
-        reports = function_reports(module, chosen, results)
-        report.functions = list(reports.values())
-        _check(cancel)
-        loc = localize(module, chosen, results, reports)
-        # Constants and observed types feed both the mutants and the fix search.
-        context = candidate_context(chosen, results)
-        if options.mutation_seconds > 0 and loc.executed_lines():
-            if progress:
-                progress("ranking lines by mutation", 10)
-            # Imported here: the repair modules pull in libcst (over 0.1 s), which a
-            # run whose expectations all pass never needs.
-            from .mutation_localize import mutation_scores
-            from .repair.search import candidate_wall_seconds
-
-            evidence = mutation_scores(
-                sandbox,
-                source,
-                module,
-                chosen,
-                results,
-                loc.executed_lines(),
-                context,
-                seconds=options.mutation_seconds,
-                wall_each=candidate_wall_seconds(results),
-                cancel=cancel,
-            )
-            loc.rerank(evidence.scores)
-            if evidence.cut_short:
-                report.messages.append(
-                    f"line ranking by mutation stopped after {evidence.mutants} mutants "
-                    f"({evidence.seconds:.0f} s): the suspects may differ between runs"
-                )
-        report.suspects = loc.suspects
-        agree_with_top_suspect(report.functions, report.suspects)
-        report.failing_calls = _failing_calls(results)
-        if not any(not r.passed for r in results):
-            report.messages.append("every expectation passes: nothing to fix")
-        elif not loc.suspects:
-            report.messages.append("the failing runs executed no line of a function in this file")
-        elif options.search_fixes:
-            if localized is not None:
-                localized(report)
-            if progress:
-                progress("searching for checked fixes", 20)
-            _repair(
-                report,
-                sandbox,
-                source,
-                path,
-                module,
-                chosen,
-                results,
-                loc,
-                context,
-                options,
-                cancel,
-                progress,
-            )
-    report.seconds = time.monotonic() - started
-    if progress:
-        progress("done", 100)
-    return report
+        return None
+    return Baseline(source, path, module, options, tuple(chosen))
 
 
-def _could_not_run(
+def run(baseline: Baseline, controls: Controls, report: Report) -> Baseline | None:
+    """Run the expectations traced; the baseline with their results, None if it could not run."""
+    module, chosen = baseline.module, baseline.expectations
+    spec = TraceSpec(
+        blocks={q: module.functions[q].blocks for q in traced_functions(module, chosen)}
+    )
+    results = controls.sandbox.run(Job(source=baseline.source, expectations=chosen, trace=spec))
+    results = _untraced_verdicts(baseline, controls, results, report)
+    report.results = results
+    failed_load = load_failure(results)
+    if failed_load is not None:
+        _could_not_run(report, baseline, failed_load)
+        controls.report("could not run", 100)
+        return None
+    report.functions = list(function_reports(module, chosen, results).values())
+    # Constants and observed types feed both the mutants and the fix search.
+    return replace(baseline, results=tuple(results), context=candidate_context(chosen, results))
+
+
+def _untraced_verdicts(
+    baseline: Baseline,
+    controls: Controls,
+    results: list[ExpectationResult],
     report: Report,
-    module: ModuleInfo,
-    chosen: Sequence[Expectation],
-    failure: ExpectationResult,
-    source: str,
-    path: str,
+) -> list[ExpectationResult]:
+    """Verdicts for the expectations that ran out of time only because they were traced.
+
+    Tracing costs 5-30x on call-heavy code, so a module with hundreds of
+    doctests can exhaust the wall budget traced while `doctest` itself runs
+    them in a second. A timeout the tracer caused is not the code's verdict:
+    those expectations run again untraced, and their result stands (without
+    values: nothing was recorded for them). One that times out untraced too
+    is a real timeout.
+    """
+    late = [i for i, r in enumerate(results) if r.status == "timeout"]
+    if not late:
+        return results
+    again = [baseline.expectations[i] for i in late]
+    untraced = controls.sandbox.run(Job(source=baseline.source, expectations=again, trace=None))
+    merged = list(results)
+    settled = 0
+    for index, result in zip(late, untraced, strict=True):
+        if result.status != "timeout":
+            merged[index] = replace(result, trace=merged[index].trace)
+            settled += 1
+    if settled:
+        report.messages.append(
+            f"{settled} expectation(s) ran out of time under the tracer; their verdicts "
+            "come from a run without it (no values were recorded for them)"
+        )
+    return merged
+
+
+def locate(baseline: Baseline, controls: Controls, report: Report) -> Localization:
+    """Blame a function and rank its lines: the spectrum, then the mutation pass as evidence."""
+    reports = {f.name: f for f in report.functions}
+    loc = localize(baseline.module, baseline.expectations, baseline.results, reports)
+    if baseline.options.mutation_seconds > 0 and loc.executed_lines():
+        controls.report("ranking lines by mutation", 10)
+        # Imported here: the repair modules pull in libcst (over 0.1 s), which a
+        # run whose expectations all pass never needs.
+        from .mutation_localize import mutation_scores
+
+        mutation = mutation_scores(baseline, controls, loc.executed_lines())
+        loc.rerank([mutation.evidence()])
+        if mutation.cut_short:
+            report.messages.append(
+                f"line ranking by mutation stopped after {mutation.mutants} mutants "
+                f"({mutation.seconds:.0f} s): the suspects may differ between runs"
+            )
+    report.suspects = loc.suspects
+    agree_with_top_suspect(report.functions, report.suspects)
+    report.failing_calls = _failing_calls(baseline.results)
+    return loc
+
+
+def _worth_repairing(baseline: Baseline, loc: Localization, report: Report) -> bool:
+    """Whether a fix search can help; if not, the note that says why."""
+    if not baseline.failing:
+        skipped = sum(1 for r in baseline.results if r.skipped)
+        if skipped == len(baseline.results):
+            report.messages.append(f"no expectation ran: all {skipped} were skipped")
+        elif skipped:
+            report.messages.append(
+                f"every expectation that ran passes ({skipped} skipped): nothing to fix"
+            )
+        else:
+            report.messages.append("every expectation passes: nothing to fix")
+        return False
+    if not loc.suspects:
+        report.messages.append("the failing runs executed no line of a function in this file")
+        return False
+    return baseline.options.search_fixes
+
+
+def repair(
+    baseline: Baseline,
+    controls: Controls,
+    loc: Localization,
+    request: DebugRequest,
+    report: Report,
 ) -> None:
+    """Propose candidates at the suspects and keep those `check_candidates` proves."""
+    if request.localized is not None:
+        request.localized(report)
+    controls.report("searching for checked fixes", 20)
+    from .repair.search import search_fixes  # lazily: see mutation_scores above
+
+    lines = [(s.line, s.score) for s in loc.suspects]
+    outcome = search_fixes(baseline, controls.within(20, 79), lines)
+    _check(request.cancel)
+    report.fixes = outcome.fixes
+    report.search = outcome.stats
+    if outcome.stats.message:
+        report.messages.append(outcome.stats.message)
+    _promote_fixed_lines(report)
+    agree_with_top_suspect(report.functions, report.suspects)
+
+
+def _could_not_run(report: Report, baseline: Baseline, failure: ExpectationResult) -> None:
     """The module could not be imported: say why, blame nothing (see could_not_run.py)."""
+    module, chosen = baseline.module, baseline.expectations
     interpreter = report.interpreter or sys.executable
-    report.could_not_run = describe_load_failure(failure, chosen, source, path, interpreter)
+    report.could_not_run = describe_load_failure(
+        failure, chosen, baseline.source, baseline.path, interpreter
+    )
     reports = function_reports(module, chosen, [])
     judged = {e.function for e in chosen}
     for name in judged:
@@ -229,47 +318,6 @@ def _could_not_run(
                 "so no expectation could run",
             )
         ]
-
-
-def _repair(
-    report: Report,
-    sandbox: Sandbox,
-    source: str,
-    path: str,
-    module: ModuleInfo,
-    expectations: Sequence[Expectation],
-    results: Sequence[ExpectationResult],
-    loc: Localization,
-    context: CandidateContext,
-    options: DebugOptions,
-    cancel: threading.Event | None,
-    progress: ProgressCallback | None,
-) -> None:
-    lines = [(s.line, s.score) for s in loc.suspects]
-    from .repair.search import search_fixes  # lazily: see mutation_scores above
-
-    outcome = search_fixes(
-        sandbox,
-        source,
-        path,
-        module,
-        expectations,
-        results,
-        lines,
-        context,
-        seconds=options.search_seconds,
-        max_candidates=options.max_candidates,
-        max_fixes=options.max_fixes,
-        cancel=cancel,
-        progress=(lambda msg, pct: progress(msg, 20 + pct * 79 // 100)) if progress else None,
-    )
-    _check(cancel)
-    report.fixes = outcome.fixes
-    report.search = outcome.stats
-    if outcome.stats.message:
-        report.messages.append(outcome.stats.message)
-    _promote_fixed_lines(report)
-    agree_with_top_suspect(report.functions, report.suspects)
 
 
 def _promote_fixed_lines(report: Report) -> None:

@@ -145,7 +145,6 @@ class _Function:
         count += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)  # *args, **kwargs
         self.fid = len(plan.functions)
         self.info = FunctionPlan(qualname, self.traced, code.co_varnames[:count], table)
-        self.info.first_point = len(plan.points)
         plan.functions.append(self.info)
         names = dict.fromkeys(code.co_varnames + code.co_cellvars + code.co_freevars)
         self.handler_only = self._handler_only_names(names)

@@ -44,7 +44,6 @@ class FunctionPlan:
     arg_names: tuple[str, ...]
     table: dict[int, int]  # line -> block index
     partial: dict[int, frozenset[int]] = field(default_factory=dict)  # raising line -> lines run
-    first_point: int = 0  # points of this function are numbered from here
 
 
 @dataclass

@@ -17,13 +17,15 @@ callees it reaches) uses Ochiai over passing and failing expectations:
 Ties, frequent when every expectation fails, are broken by data flow into the
 wrong value: the line that raised, then lines whose block left a variable
 holding the wrong returned value, then lines closer to the end of the failing
-run's last block. A later mutation pass (repair.search) can add evidence.
+run's last block. Later evidence (the mutation pass of mutation_localize.py)
+comes in through `Localization.rerank`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from mgdebug.analysis.model import Expectation, FunctionInfo, ModuleInfo
 
@@ -167,15 +169,46 @@ class Localization:
             key=lambda ln: -self.ochiai[ln],
         )
 
-    def rerank(self, mutation: dict[int, float]) -> None:
-        """Rank again with mutation evidence (see mutation_localize) weighed in."""
+    def rerank(self, evidence: Sequence[Evidence]) -> None:
+        """Rank again with weighted evidence from other sources weighed in.
+
+        A line scores `sum(weight * its score)` over the evidence plus the
+        weight left over times its spectrum score; one `mutation_evidence` at
+        MUTATION_WEIGHT is the mutation pass of mutation_localize.py.
+        """
+        left = 1 - sum(item.weight for item in evidence)
         scores = {
-            line: MUTATION_WEIGHT * mutation.get(line, 0.0) + (1 - MUTATION_WEIGHT) * score
+            line: sum(item.weight * item.scores.get(line, 0.0) for item in evidence) + left * score
             for line, score in self.ochiai.items()
         }
         self.suspects = _rank(
-            self.module, scores, self.scope_lines, self.failing, self.max_suspects, mutation
+            self.module, scores, self.scope_lines, self.failing, self.max_suspects, evidence
         )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Line scores from one source of evidence, and how much they count against the spectrum.
+
+    `scores`: 1-based line -> score in [0, 1] (missing lines score 0).
+    `reason`: what a score means to the user, formatted with `score`, e.g.
+    "edits here change the failing runs (metallaxis {score:.2f})".
+    """
+
+    source: str  # "mutation", "model", ...
+    weight: float
+    scores: Mapping[int, float]
+    reason: str = ""
+
+
+def mutation_evidence(scores: Mapping[int, float]) -> Evidence:
+    """Metallaxis scores (mutation_localize.py) as evidence at MUTATION_WEIGHT."""
+    return Evidence(
+        "mutation",
+        MUTATION_WEIGHT,
+        scores,
+        "edits here change the failing runs (metallaxis {score:.2f})",
+    )
 
 
 # How much mutation evidence counts against the spectrum score, chosen on the
@@ -302,7 +335,7 @@ def _rank(
     scope_lines: dict[int, str],
     failing: list[ExpectationResult],
     max_suspects: int,
-    mutation: dict[int, float] | None = None,
+    evidence: Sequence[Evidence] = (),
 ) -> list[Suspect]:
     error_lines = {r.error_line for r in failing if r.error_line is not None}
     first_failing = failing[0]
@@ -326,7 +359,7 @@ def _rank(
                 function=func_name,
                 line=line,
                 score=round(scores[line], 4),
-                reason=_reason(scores[line], line in error_lines, failing, mutation, line),
+                reason=_reason(line in error_lines, failing, evidence, line),
                 block=block.index if block else None,
                 values=values,
             )
@@ -362,15 +395,10 @@ def _block_values(
 
 
 def _reason(
-    score: float,
-    raised: bool,
-    failing: list[ExpectationResult],
-    mutation: dict[int, float] | None,
-    line: int,
+    raised: bool, failing: list[ExpectationResult], evidence: Sequence[Evidence], line: int
 ) -> str:
     parts = [f"judged on {len(failing)} failing run(s)"]
-    if mutation is not None:
-        parts.append(f"edits here change the failing runs (metallaxis {mutation.get(line, 0):.2f})")
+    parts += [e.reason.format(score=e.scores.get(line, 0)) for e in evidence if e.reason]
     if raised:
         parts.append("the exception was raised here")
     return "; ".join(parts)

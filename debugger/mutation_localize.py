@@ -16,16 +16,16 @@ line scores the best of its mutants (Papadakis & Le Traon, 2015).
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from mgdebug.analysis.model import Expectation, ModuleInfo
-
-from .repair.candidates import Candidate, CandidateContext, generate_candidates
+from .baseline import Baseline, Controls
+from .localize import Evidence, mutation_evidence
+from .repair.candidates import Candidate
+from .repair.check import candidate_wall_seconds
+from .repair.proposers import EditProposer
 from .results import ExpectationResult
-from .sandbox import Sandbox
 
 # On QuixBugs, 5/10/15/25 mutants per line ranked the buggy line first for
 # 22/24/25/25 of 40 programs (one gathered run, scored offline): 15 is enough.
@@ -45,6 +45,10 @@ class MutationEvidence:
     mutants: int
     seconds: float
     cut_short: bool = False  # the time budget stopped it before every mutant ran
+
+    def evidence(self) -> Evidence:
+        """These scores as line-ranking evidence (`Localization.rerank`)."""
+        return mutation_evidence(self.scores)
 
 
 def _outcome(result: ExpectationResult) -> tuple[str, str | None]:
@@ -75,17 +79,16 @@ def mutant_score(
     return (changed + FIXED_WEIGHT * fixed) / (1 + FIXED_WEIGHT)
 
 
-def _mutants(
-    source: str, module: ModuleInfo, lines: Sequence[int], context: CandidateContext
-) -> list[Candidate]:
+def _mutants(baseline: Baseline, lines: Sequence[int]) -> list[Candidate]:
     """Up to MUTANTS_PER_LINE mutants of each line, interleaved across lines.
 
-    Interleaving means a search cut short by its time budget has looked at
-    every line a little, instead of some lines fully and the rest not at all.
+    The mutants come from the fix search's own edit proposer. Interleaving
+    means a pass cut short by its time budget has looked at every line a
+    little, instead of some lines fully and the rest not at all.
     """
     per_line: dict[int, list[Candidate]] = {line: [] for line in lines}
-    # One generator over all lines: it parses the source once.
-    for cand in generate_candidates(source, module, [(line, 1.0) for line in lines], context):
+    # One proposer over all lines: it parses the source once.
+    for cand in EditProposer([(line, 1.0) for line in lines]).propose(baseline):
         group = per_line.get(cand.line)
         if group is not None and len(group) < MUTANTS_PER_LINE:
             group.append(cand)
@@ -94,33 +97,25 @@ def _mutants(
 
 
 def mutation_scores(
-    sandbox: Sandbox,
-    source: str,
-    module: ModuleInfo,
-    expectations: Sequence[Expectation],
-    baseline: Sequence[ExpectationResult],
-    lines: Sequence[int],
-    context: CandidateContext,
-    *,
-    seconds: float,
-    wall_each: float,
-    cancel: threading.Event | None = None,
+    baseline: Baseline, controls: Controls, lines: Sequence[int]
 ) -> MutationEvidence:
     """Metallaxis scores for `lines` from at most MAX_MUTANTS mutants.
 
-    `seconds` is a safety net: past it the ranking uses the mutants that ran
-    (then `cut_short` is set, and the result may differ between runs).
+    `DebugOptions.mutation_seconds` is a safety net: past it the ranking uses
+    the mutants that ran (then `cut_short` is set, and the result may differ
+    between runs).
     """
     started = time.monotonic()
-    by_id = {r.expectation_id: r for r in baseline}
-    mutants = _mutants(source, module, lines, context)[:MAX_MUTANTS]
+    seconds = baseline.options.mutation_seconds
+    by_id = {r.expectation_id: r for r in baseline.results}
+    mutants = _mutants(baseline, lines)[:MAX_MUTANTS]
     scores: dict[int, float] = {}
     done = 0
     cut_short = False
-    stream = sandbox.run_candidates(
+    stream = controls.sandbox.run_candidates(
         [m.source for m in mutants],
-        expectations,
-        wall_seconds_each=wall_each,
+        baseline.expectations,
+        wall_seconds_each=candidate_wall_seconds(baseline.results),
         stop_at_first_failure=False,
     )
     try:
@@ -128,7 +123,7 @@ def mutation_scores(
             done += 1
             line = mutants[index].line
             scores[line] = max(scores.get(line, 0.0), mutant_score(by_id, results))
-            if cancel is not None and cancel.is_set():
+            if controls.cancelled:
                 break
             if time.monotonic() - started > seconds and done < len(mutants):
                 cut_short = True

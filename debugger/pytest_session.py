@@ -32,6 +32,7 @@ from .run_module import MESSAGE_LIMIT, BoundedWriter, Module, timed_out
 from .saferepr import cap
 from .sandbox_protocol import Order
 from .sandbox_timer import SoftTimeout, share
+from .user_frames import classify_load_error
 
 if TYPE_CHECKING:
     from .execution import _Run
@@ -62,11 +63,6 @@ def session_root(order: Order, exp: Expectation) -> str:
         if not inside.startswith(".." + os.sep) and scratch.endswith(os.sep + inside):
             return scratch[: -len(inside) - 1] or os.sep
     return os.path.dirname(scratch) or os.sep
-
-
-def rootdir(test_file: str) -> str:
-    """The folder of a test file (kept for callers that group by it)."""
-    return test_file.rsplit("/", 1)[0] or "/"
 
 
 def _package_name(module_file: str, stop: str) -> str | None:
@@ -134,6 +130,9 @@ class PytestSession:
         self.reports: dict[int, list[Any]] = {}
         self.exceptions: dict[int, BaseException] = {}
         self.errors: list[Any] = []  # collection reports that failed
+        # nodeid -> the exception that failed a collection (a test file importing a
+        # package the interpreter lacks): classified like a module that fails to load.
+        self.collect_exceptions: dict[str, BaseException] = {}
         self.began = 0.0
         self.seconds = 0.0
         self.said = BoundedWriter(MESSAGE_LIMIT * 4)  # pytest's own report
@@ -203,6 +202,7 @@ class PytestSession:
             kept = Kept(args, _pytest_plugin(lambda: _CURRENT[0]), self.root)
         except Exception:  # noqa: BLE001 - another pytest: its own main, every time
             self.errors.clear()
+            self.collect_exceptions.clear()
             return int(pytest.main(args, plugins=[_pytest_plugin(lambda: self)]))
         kept.run(lambda: self.stopped)
         root = self.root + os.sep
@@ -317,6 +317,17 @@ class PytestSession:
             # The same test asked for twice ran once, as the first of the two.
             self.settle(pos, self.result(pos, self.prefixes.index(self.prefixes[pos])))
 
+    def classify_collection_error(self, result: ExpectationResult, report: Any) -> None:
+        """A test file that could not be imported is like a module that could not load."""
+        exc = self.collect_exceptions.get(report.nodeid or "")
+        if exc is None:
+            return
+        while exc.__cause__ is not None:  # pytest's CollectError wraps the ImportError
+            exc = exc.__cause__
+        module = self.run.module
+        kind, name, where = classify_load_error(exc, module.file, module.root)
+        result.load_error, result.load_module, result.load_where = kind, name, where
+
     def result(self, pos: int, ran: int | None = None) -> ExpectationResult:
         """The result of expectation `pos` from the reports of the items of `ran` (itself)."""
         exp = self.exps[pos]
@@ -330,9 +341,12 @@ class PytestSession:
             text for r in reports for name, text in r.sections if name.startswith("Captured")
         )
         if failed:
-            return _pytest_failure(
+            result = _pytest_failure(
                 self.run.module, exp, failed[0], self.exceptions.get(ran), output
             )
+            if not reports:
+                self.classify_collection_error(result, failed[0])
+            return result
         if any(r.when == "call" and r.passed for r in reports):
             xpassed = [r for r in reports if r.when == "call" and hasattr(r, "wasxfail")]
             message = "xpass (not strict): " + xpassed[0].wasxfail if xpassed else ""
@@ -386,6 +400,10 @@ def _pytest_plugin(current: Callable[[], PytestSession]) -> object:
         def pytest_collectreport(self, report: Any) -> None:
             if report.failed:
                 current().errors.append(report)
+
+        def pytest_exception_interact(self, node: Any, call: Any, report: Any) -> None:
+            if isinstance(report, pytest.CollectReport) and call.excinfo is not None:
+                current().collect_exceptions[report.nodeid] = call.excinfo.value
 
         def pytest_runtest_logstart(self, nodeid: str) -> None:
             current().item_starts(nodeid)

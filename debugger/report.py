@@ -149,6 +149,7 @@ class Report:
     seconds: float = 0.0
     interpreter: str = ""  # the Python the code under test ran in (its path)
     interpreter_reason: str = ""  # how it was chosen: "--python", "$VIRTUAL_ENV", ...
+    interpreter_version: str = ""  # "3.11.7"
     could_not_run: CouldNotRun | None = None  # the module could not be imported
 
     @property
@@ -173,7 +174,11 @@ class Report:
             "search": asdict(self.search) if self.search else None,
             "messages": list(self.messages),
             "seconds": round(self.seconds, 3),
-            "interpreter": {"path": self.interpreter, "chosen_by": self.interpreter_reason},
+            "interpreter": {
+                "path": self.interpreter,
+                "chosen_by": self.interpreter_reason,
+                "version": self.interpreter_version,
+            },
             "could_not_run": asdict(self.could_not_run) if self.could_not_run else None,
         }
 

@@ -1,7 +1,8 @@
 """What a run in the sandbox observed: per expectation, its outcome and its trace.
 
-Built inside the sandbox child, pickled back to the parent. Every value is a
-bounded repr string: user objects never cross the process boundary.
+Built inside the sandbox grandchild and sent back to the parent as JSON
+(sandbox_codec.py). Every value is a bounded repr string: user objects never
+cross the process boundary.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class ExpectationResult:
     # relative to the project folder; "" when the code did not raise.
     traceback: str = ""
     # Set when the module could not be imported, so the expectation never ran
-    # (run_module.LOAD_ERRORS): the kind, the module it names and where it failed.
+    # (the kinds are in user_frames.py): the kind, the module it names and where it failed.
     load_error: str = ""
     load_module: str = ""  # "numpy" (missing) or "pkg.mod" (raised while imported)
     load_where: str = ""  # "pkg/mod.py:3": where an imported module raised

@@ -60,7 +60,7 @@ class Module:
         self.error: ExpectationResult | None = None
         lines = order.source.splitlines(keepends=True)
         # Tracebacks, doctest and inspect read the source from linecache: give
-        # them job.source whatever the scratch file holds (other workers may
+        # them order.source whatever the scratch file holds (other workers may
         # be rewriting it with another candidate).
         linecache.cache[order.module_file] = (len(order.source), None, lines, order.module_file)
         sys.modules[order.module_name] = self.module

@@ -415,8 +415,14 @@ def main() -> None:
     os.close(devnull)
     sys.stdin = open(os.devnull)  # noqa: SIM115
     sys.stdout = sys.stderr
-    _preload()
-    Worker(control_in, control_out).serve()
+    try:
+        _preload()
+        Worker(control_in, control_out).serve()
+    except (BrokenPipeError, ChannelClosed):
+        # The parent went away first (a spare worker it no longer needed, or a
+        # run that ended): nobody is left to tell, and a traceback would land in
+        # the user's terminal or editor output channel.
+        os._exit(0)
 
 
 if __name__ == "__main__":

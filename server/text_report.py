@@ -21,7 +21,8 @@ class Style:
 def _function_line(func: FunctionReport, style: Style) -> str:
     total = func.passed + func.failed
     if func.status == "pass":
-        mark, text = style("✓", "green"), f"{total} expectation{'s' if total != 1 else ''} pass"
+        passes = "1 expectation passes" if total == 1 else f"{total} expectations pass"
+        mark, text = style("✓", "green"), passes
     elif func.status == "fail":
         mark, text = style("✗", "red"), f"{func.failed} of {total} expectations fail"
     elif func.status == "not_run":
@@ -31,7 +32,10 @@ def _function_line(func: FunctionReport, style: Style) -> str:
     if func.skipped:  # skipped or xfailed tests: neither passes nor failures
         text = f"{text} ({func.skipped} skipped)" if total else f"{func.skipped} skipped, none ran"
     blamed = style("  ← blamed: " + func.blame_reason, "yellow") if func.blamed else ""
-    return f"  {mark} {func.name} (line {func.line}): {text}{blamed}"
+    # Module, class and `__test__` examples that call no function of the file
+    # are reported under the empty name: say what they are.
+    name = func.name or "examples outside functions"
+    return f"  {mark} {name} (line {func.line}): {text}{blamed}"
 
 
 TRACEBACK_LINES = 12  # the end of a traceback: where it raised, and what

@@ -127,7 +127,7 @@ class ModelClient:
         cleaned: list[dict[str, str]] = []
         for message in messages:
             text, count = redact(message["content"])
-            self._count(redactions=count)
+            self._count(Usage(redactions=count))
             cleaned.append({"role": message["role"], "content": text})
         params: dict[str, Any] = {"temperature": temperature}
         if max_tokens is not None:
@@ -138,7 +138,7 @@ class ModelClient:
         if use_cache and self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
-                self._count(cached=1)
+                self._count(Usage(cached=1))
                 return Answer(hit.text, cached=True)
         if self.unavailable is not None:
             raise self.unavailable
@@ -146,7 +146,7 @@ class ModelClient:
         try:
             response = self._run(self._create(cleaned, params), cancel)
         except ModelError as error:
-            self._count(failed=1, seconds=time.monotonic() - started, error=str(error))
+            self._count(Usage(failed=1, seconds=time.monotonic() - started), str(error))
             if error.kind in ("unreachable", "auth", "not-found"):
                 self.unavailable = error
             raise
@@ -157,13 +157,15 @@ class ModelClient:
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
         self._count(
-            calls=1,
-            seconds=seconds,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
+            Usage(
+                calls=1,
+                seconds=seconds,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+            )
         )
         if not text.strip():
-            self._count(error="the model returned an empty answer")
+            self._count(Usage(), "the model returned an empty answer")
             raise ModelError("refused", "the model returned an empty answer")
         if use_cache and self.cache is not None:
             self.cache.put(key, CachedAnswer(text, prompt_tokens, completion_tokens))
@@ -174,7 +176,7 @@ class ModelClient:
         return self._run(self._models(), cancel)
 
     def note_parse_failure(self, why: str) -> None:
-        self._count(parse_failures=1, error=f"unusable answer: {why}")
+        self._count(Usage(parse_failures=1), f"unusable answer: {why}")
 
     # -- internals ---------------------------------------------------------------
 
@@ -242,28 +244,17 @@ class ModelClient:
             except concurrent.futures.CancelledError:
                 raise ModelError("cancelled", "the model request was cancelled") from None
 
-    def _count(
-        self,
-        *,
-        calls: int = 0,
-        cached: int = 0,
-        failed: int = 0,
-        parse_failures: int = 0,
-        prompt_tokens: int = 0,
-        completion_tokens: int = 0,
-        seconds: float = 0.0,
-        redactions: int = 0,
-        error: str | None = None,
-    ) -> None:
+    def _count(self, delta: Usage, error: str | None = None) -> None:
+        """Add `delta` to the run's usage (and `error` to its distinct errors)."""
         with self._lock:
             u = self.usage
-            u.calls += calls
-            u.cached += cached
-            u.failed += failed
-            u.parse_failures += parse_failures
-            u.prompt_tokens += prompt_tokens
-            u.completion_tokens += completion_tokens
-            u.seconds += seconds
-            u.redactions += redactions
+            u.calls += delta.calls
+            u.cached += delta.cached
+            u.failed += delta.failed
+            u.parse_failures += delta.parse_failures
+            u.prompt_tokens += delta.prompt_tokens
+            u.completion_tokens += delta.completion_tokens
+            u.seconds += delta.seconds
+            u.redactions += delta.redactions
             if error and error not in u.errors:
                 u.errors.append(error)

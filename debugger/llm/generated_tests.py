@@ -75,21 +75,30 @@ def _cases_of(answer: str, name: str) -> dict[str, str]:
     return found
 
 
+@dataclass(frozen=True)
+class CaseRequest:
+    """What to ask cases for: the function, its source, and how callers use it."""
+
+    func: FunctionInfo
+    function_source: str
+    usage: Sequence[str] = ()  # call lines from the rest of the file
+    count: int = 5  # cases asked for per sample
+
+
 def propose_cases(
     client: ModelClient,
-    func: FunctionInfo,
-    function_source: str,
+    request: CaseRequest,
     *,
-    usage: Sequence[str] = (),
     samples: int = 3,
-    count: int = 5,
     cancel: threading.Event | None = None,
 ) -> list[ModelCase]:
     """Cases a majority of `samples` answers agree on, most votes first."""
+    func, usage = request.func, request.usage
+    calls = "\nHow the rest of the file calls it:\n" + "\n".join(usage) + "\n"
     prompt = CASES.format(
-        function=function_source.rstrip(),
-        usage=("\nHow the rest of the file calls it:\n" + "\n".join(usage) + "\n") if usage else "",
-        count=count,
+        function=request.function_source.rstrip(),
+        usage=calls if usage else "",
+        count=request.count,
         name=func.name,
     )
     votes: Counter[tuple[str, str]] = Counter()
@@ -142,7 +151,7 @@ def model_expectations(
                 id=f"model:{func.qualname}:{number}",
                 function=func.qualname,
                 kind="eval",
-                origin=Origin(path, func.line, "model"),  # type: ignore[arg-type]
+                origin=Origin(path, func.line, "model"),
                 description=f"{case.call} == {case.expected}",
                 call=case.call,
                 expected=case.expected,

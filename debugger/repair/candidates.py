@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import libcst as cst
 
@@ -27,7 +28,7 @@ from . import (
     mutators_values,
 )
 from .context import CandidateContext
-from .edits import Edit, apply_changes, overlaps, tokens_changed
+from .edits import Edit, TextEdit, apply_changes, overlaps, tokens_changed
 from .sites import Site, SiteIndex
 
 __all__ = ["KIND_PRIORS", "Candidate", "CandidateContext", "generate_candidates"]
@@ -100,12 +101,21 @@ MUTATORS: tuple[Mutator, ...] = (
 
 @dataclass(frozen=True)
 class Candidate:
+    """A proposed fix: the whole new file and the text edits that make it from the original.
+
+    `changes` are offsets into the original source (what `Fix.edits` is made
+    from); `origin` names the proposer ("search" for the edit generator,
+    "model" for a language model).
+    """
+
     source: str  # the whole modified module source
     kind: str  # edit kind, e.g. "comparison"; "pair" for two edits
     line: int  # 1-based line of the edit (the first edit's, for pairs)
     summary: str  # "`<` → `<=` on line 12"
     tokens_changed: int  # for ranking: fewer is better
     function: str  # qualname of the edited function
+    changes: tuple[TextEdit, ...] = ()
+    origin: Literal["search", "model"] = "search"
 
 
 def edits_at(index: SiteIndex, line: int, context: CandidateContext) -> list[Edit]:
@@ -198,4 +208,5 @@ def _candidate(source: str, seen: set[str], edits: Sequence[Edit]) -> Candidate 
         summary="; ".join(edit.summary for edit in edits),
         tokens_changed=sum(tokens_changed(edit.old, edit.new) for edit in edits),
         function=first.function,
+        changes=tuple(changes),
     )

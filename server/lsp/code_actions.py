@@ -1,15 +1,15 @@
 """Checked fixes as quick fixes.
 
-Listing is cheap: titles come from cached results. The edit (the fixed
-function's text, checked to parse) is built only on `codeAction/resolve` when
-the client can resolve, because most listed actions are never applied. Fixes
+Listing is cheap: titles come from cached results. The edit (the engine's
+own edits of the fix, applied once to check that the result parses) is built
+only on `codeAction/resolve` when the client can resolve, because most listed
+actions are never applied. Fixes
 are never preferred and never offered for `source.fixAll`: a fix proved
 against the tests is still a guess about what the author meant.
 """
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +17,7 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 
 from .documents import FunctionFix, Snapshot
+from .text_edits import apply_edits, lsp_lines, parses, to_client
 
 KIND = types.CodeActionKind.QuickFix
 
@@ -95,24 +96,17 @@ def find_fix(snapshot: Snapshot, data: Any) -> FunctionFix | None:
 
 def workspace_edit(doc: TextDocument, fix: FunctionFix) -> types.WorkspaceEdit | None:
     """The fix as a versioned edit of the document; None if it no longer applies or parses."""
-    lines = doc.lines
-    if "".join(lines[fix.start_line - 1 : fix.end_line]) != fix.old_text:
+    source = doc.source
+    if "".join(lsp_lines(source)[fix.start_line - 1 : fix.end_line]) != fix.old_text:
         return None
-    after = "".join(lines[: fix.start_line - 1]) + fix.new_text + "".join(lines[fix.end_line :])
-    try:
-        ast.parse(after)
-    except (SyntaxError, ValueError):
+    after = apply_edits(source, fix.edits)
+    if after is None or after == source or not parses(after):
         return None
-    start = types.Position(fix.start_line - 1, 0)
-    if fix.end_line < len(lines) or lines[-1].endswith("\n"):
-        end = types.Position(fix.end_line, 0)
-    else:  # the last line has no newline: end at its last character
-        end = types.Position(len(lines) - 1, doc.position_codec.client_num_units(lines[-1]))
     edit = types.TextDocumentEdit(
         text_document=types.OptionalVersionedTextDocumentIdentifier(
             uri=doc.uri, version=doc.version
         ),
-        edits=[types.TextEdit(range=types.Range(start, end), new_text=fix.new_text)],
+        edits=list(to_client(source, fix.edits, doc.position_codec)),
     )
     return types.WorkspaceEdit(document_changes=[edit])
 

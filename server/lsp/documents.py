@@ -1,111 +1,46 @@
 """What the server knows about each open document, kept in the document's coordinates.
 
 A debugging run describes the text it was given. The user keeps typing, so
-every result is stored with that text (`Snapshot.source`) and moved onto the
-current text by a line diff: a function whose text is unchanged moves as a
-whole and stays fresh; a function that was edited keeps only the lines that
-still exist and is marked stale until the next run covers it.
+every result is stored with that text (`Snapshot.source`, and its analysis
+`Snapshot.module`) and moved onto the current text by a line diff: a function
+whose text is unchanged moves as a whole and stays fresh; a function that was
+edited keeps only the lines that still exist and is marked stale until the
+next run covers it. Where functions are comes from `analyze_module`, the one
+analysis the CLI and the engine use too.
 """
 
 from __future__ import annotations
 
-import ast
 import difflib
 import re
 from dataclasses import dataclass, field, replace
 
-from mgdebug.analysis.model import SyntaxProblem
-from mgdebug.debugger.report import CouldNotRun, FunctionReport, Report, Suspect
+from mgdebug.analysis.model import FunctionInfo, ModuleInfo
+from mgdebug.debugger.report import CouldNotRun, Fix, FixEdit, FunctionReport, Report, Suspect
 from mgdebug.debugger.results import BlockSnapshot
+
+from .text_edits import lsp_lines, shifted
 
 MAX_SOURCE_CHARS = 2_000_000  # larger buffers are not debugged: diffing and tracing them stalls
 
 
-@dataclass(frozen=True)
-class FunctionSpan:
-    qualname: str
-    line: int  # `def` line, 1-based
-    name_column: int  # where the name starts on the `def` line (0-based, characters)
-    end_line: int
-    calls: frozenset[str]  # names called inside, unresolved
+_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def index_functions(source: str) -> dict[str, FunctionSpan] | SyntaxProblem:
-    """Every function's span by qualname, or the first syntax error."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        line = exc.lineno or 1
-        column = max((exc.offset or 1) - 1, 0)
-        return SyntaxProblem(
-            line=line,
-            column=column,
-            end_line=exc.end_lineno or line,
-            end_column=max((exc.end_offset or column + 2) - 1, column + 1),
-            message=exc.msg,
-        )
-    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
-        return SyntaxProblem(1, 0, 1, 1, f"cannot parse: {exc}")
-    spans: dict[str, FunctionSpan] = {}
-
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                qualname = prefix + child.name
-                keyword = "async def " if isinstance(child, ast.AsyncFunctionDef) else "def "
-                line_text = source.splitlines()[child.lineno - 1] if child.lineno else ""
-                column = line_text.find(keyword + child.name)
-                spans[qualname] = FunctionSpan(
-                    qualname=qualname,
-                    line=child.lineno,
-                    name_column=column + len(keyword) if column >= 0 else 0,
-                    end_line=child.end_lineno or child.lineno,
-                    calls=frozenset(_called_names(child)),
-                )
-                visit(child, qualname + ".")
-            elif isinstance(child, ast.ClassDef):
-                visit(child, prefix + child.name + ".")
-            else:
-                visit(child, prefix)
-
-    visit(tree, "")
-    return spans
+def function_text(lines: list[str], func: FunctionInfo) -> str:
+    """The function's lines of `lines` (from `lsp_lines`), breaks included."""
+    return "".join(lines[func.line - 1 : func.end_line])
 
 
-def _called_names(func: ast.AST) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(func):
-        if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Name):
-                names.add(node.func.id)
-            elif isinstance(node.func, ast.Attribute):
-                names.add(node.func.attr)
-    return names
-
-
-def callers_closure(spans: dict[str, FunctionSpan], changed: set[str]) -> set[str]:
-    """`changed` and every function that calls into it, directly or not."""
-    by_short: dict[str, set[str]] = {}
-    for qualname in spans:
-        by_short.setdefault(qualname.rsplit(".", 1)[-1], set()).add(qualname)
-    result = set(changed)
-    frontier = list(changed)
-    while frontier:
-        short = frontier.pop().rsplit(".", 1)[-1]
-        for span in spans.values():
-            if short in span.calls and span.qualname not in result:
-                result.add(span.qualname)
-                frontier.append(span.qualname)
-    return result
-
-
-def function_text(lines: list[str], span: FunctionSpan) -> str:
-    return "".join(lines[span.line - 1 : span.end_line])
+def _bare_lines(text: str) -> list[str]:
+    """Lines without their breaks, cut where Python and LSP cut them."""
+    lines = _BREAK.split(text)
+    return lines[:-1] if lines and not lines[-1] else lines
 
 
 def line_map(old: str, new: str) -> dict[int, int]:
     """1-based old line → new line, for lines the edit did not touch."""
-    old_lines, new_lines = old.splitlines(), new.splitlines()
+    old_lines, new_lines = _bare_lines(old), _bare_lines(new)
     if old_lines == new_lines:
         return {i: i for i in range(1, len(old_lines) + 1)}
     mapping: dict[int, int] = {}
@@ -119,16 +54,22 @@ def line_map(old: str, new: str) -> dict[int, int]:
 
 @dataclass
 class FunctionFix:
-    """A checked fix as a replacement of whole lines, so it survives edits elsewhere."""
+    """A checked fix as the engine's edits, guarded by the text they apply to.
+
+    `edits` are in the coordinates of the snapshot holding the fix; they
+    apply while lines `start_line`..`end_line` (1-based, inclusive: the
+    function's, or the whole file's) still read `old_text`, so the fix
+    survives edits elsewhere and moves with its function.
+    """
 
     function: str
     summary: str
     passed: int
     total: int
-    start_line: int  # 1-based, inclusive: the lines `old_text` occupies
+    start_line: int
     end_line: int
     old_text: str
-    new_text: str
+    edits: list[FixEdit]
     whole_document: bool = False  # the fix reaches outside its function
 
     @property
@@ -154,16 +95,19 @@ class Snapshot:
     """Results for one text of the document (`source`), by function qualname."""
 
     source: str
+    module: ModuleInfo  # the analysis of `source`
     path: str  # the file path the engine was told, to recognise this file's origins
     functions: dict[str, FunctionState] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     could_not_run: CouldNotRun | None = None  # the module could not be imported
 
 
-def ingest(report: Report, source: str) -> Snapshot:
-    """Regroup an engine report by function, turning whole-file fixes into line edits."""
+def ingest(report: Report, module: ModuleInfo) -> Snapshot:
+    """Regroup an engine report on `module.source` by function, each fix with its edits."""
+    source = module.source
     snapshot = Snapshot(
         source=source,
+        module=module,
         path=report.path,
         messages=list(report.messages),
         could_not_run=report.could_not_run,
@@ -175,13 +119,14 @@ def ingest(report: Report, source: str) -> Snapshot:
             snapshot.functions[suspect.function].suspects.append(suspect)
     for state in snapshot.functions.values():
         state.values = _failing_values(report, state)
+    lines = lsp_lines(source)
     for fix in report.fixes:
         owner = snapshot.functions.get(fix.function)
         if not fix.validated or owner is None:
             continue
-        line_fix = _line_fix(fix.function, fix.summary, fix.passed, fix.total, source, fix.source)
-        if line_fix is not None:
-            owner.fixes.append(line_fix)
+        function_fix = _function_fix(fix, owner.report, source, lines)
+        if function_fix is not None:
+            owner.fixes.append(function_fix)
     return snapshot
 
 
@@ -199,61 +144,58 @@ def _failing_values(report: Report, state: FunctionState) -> list[BlockSnapshot]
     return []
 
 
-def _line_fix(
-    function: str, summary: str, passed: int, total: int, source: str, fixed: str
+def _function_fix(
+    fix: Fix, owner: FunctionReport, source: str, lines: list[str]
 ) -> FunctionFix | None:
-    """The fix as "replace these lines of the function", or the whole file if it must be."""
-    old_spans, new_spans = index_functions(source), index_functions(fixed)
-    if not isinstance(new_spans, dict):
-        return None  # never offer an edit whose result does not parse
-    old_lines, new_lines = source.splitlines(True), fixed.splitlines(True)
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    changed = [op for op in matcher.get_opcodes() if op[0] != "equal"]
-    if not changed:
+    """The fix guarded by its function's text, or by the whole file if it reaches outside."""
+    edits = list(fix.edits)  # every proposer's candidates carry them (repair/check.py)
+    if not edits:
         return None
-    first, last = changed[0][1] + 1, max(changed[-1][2], changed[-1][1] + 1)
-    old_span = old_spans.get(function) if isinstance(old_spans, dict) else None
-    new_span = new_spans.get(function)
-    common = {"function": function, "summary": summary, "passed": passed, "total": total}
-    if old_span and new_span and old_span.line <= first and last <= old_span.end_line:
-        return FunctionFix(
-            **common,  # type: ignore[arg-type]
-            start_line=old_span.line,
-            end_line=old_span.end_line,
-            old_text=function_text(old_lines, old_span),
-            new_text=function_text(new_lines, new_span),
-        )
+    first, last = owner.line - 1, owner.end_line - 1  # 0-based lines of the function
+    inside = all(
+        first <= e.start_line
+        and (e.end_line <= last or (e.end_line == last + 1 and e.end_character == 0))
+        for e in edits
+    )
+    start, end, old_text = owner.line, owner.end_line, "".join(lines[first : last + 1])
+    if not inside:
+        start, end, old_text = 1, len(lines), source
     return FunctionFix(
-        **common,  # type: ignore[arg-type]
-        start_line=1,
-        end_line=len(old_lines),
-        old_text=source,
-        new_text=fixed,
-        whole_document=True,
+        function=fix.function,
+        summary=fix.summary,
+        passed=fix.passed,
+        total=fix.total,
+        start_line=start,
+        end_line=end,
+        old_text=old_text,
+        edits=edits,
+        whole_document=not inside,
     )
 
 
-def remap(snapshot: Snapshot, source: str, spans: dict[str, FunctionSpan]) -> Snapshot:
-    """`snapshot` moved onto `source`; edited functions keep what still maps, marked stale."""
+def remap(snapshot: Snapshot, module: ModuleInfo) -> Snapshot:
+    """`snapshot` moved onto `module.source`: edited functions keep what maps, marked stale."""
+    source = module.source
     if snapshot.source == source:
-        return snapshot
+        return snapshot if snapshot.module is module else replace(snapshot, module=module)
     lines = line_map(snapshot.source, source)
-    old_lines, new_lines = snapshot.source.splitlines(True), source.splitlines(True)
+    old_lines, new_lines = lsp_lines(snapshot.source), lsp_lines(source)
     moved = Snapshot(
         source=source,
+        module=module,
         path=snapshot.path,
         messages=snapshot.messages,
         could_not_run=_moved_problem(snapshot.could_not_run, lines),
     )
     for name, state in snapshot.functions.items():
-        span = spans.get(name)
-        if span is None:
+        func = module.functions.get(name)
+        if func is None:
             continue  # deleted or renamed
         old = state.report
         old_text = "".join(old_lines[old.line - 1 : old.end_line])
-        unchanged = old_text == function_text(new_lines, span)
-        mover = _Mover(lines, old.line, old.end_line, span.line - old.line if unchanged else None)
-        moved.functions[name] = _move_state(state, span, mover, snapshot.path, unchanged)
+        unchanged = old_text == function_text(new_lines, func)
+        mover = _Mover(lines, old.line, old.end_line, func.line - old.line if unchanged else None)
+        moved.functions[name] = _move_state(state, func, mover, snapshot.path, unchanged)
     return moved
 
 
@@ -283,12 +225,12 @@ _ON_LINE = re.compile(r"\bon line (\d+)")
 
 
 def _move_state(
-    state: FunctionState, span: FunctionSpan, move: _Mover, path: str, unchanged: bool
+    state: FunctionState, func: FunctionInfo, move: _Mover, path: str, unchanged: bool
 ) -> FunctionState:
     report = replace(
         state.report,
-        line=span.line,
-        end_line=span.end_line,
+        line=func.line,
+        end_line=func.end_line,
         failures=[
             replace(f, origin_line=move(f.origin_line) or f.origin_line)
             if f.origin_path == path
@@ -313,7 +255,10 @@ def _move_state(
                 summary = _ON_LINE.sub(
                     lambda m: f"on line {move(int(m.group(1))) or m.group(1)}", fix.summary
                 )
-                fixes.append(replace(fix, start_line=start, end_line=end, summary=summary))
+                edits = shifted(fix.edits, start - fix.start_line)
+                fixes.append(
+                    replace(fix, start_line=start, end_line=end, summary=summary, edits=edits)
+                )
     return FunctionState(
         report=report,
         suspects=suspects,
@@ -322,12 +267,3 @@ def _move_state(
         stale=state.stale or not unchanged,
         searching=state.searching,
     )
-
-
-def span_at(spans: dict[str, FunctionSpan], line: int) -> FunctionSpan | None:
-    """The innermost function whose lines contain 1-based `line`."""
-    best: FunctionSpan | None = None
-    for span in spans.values():
-        if span.line <= line <= span.end_line and (best is None or span.line >= best.line):
-            best = span
-    return best

@@ -12,8 +12,9 @@ is waiting on, which a cancelled asyncio task alone cannot stop.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pygls.exceptions import (
     JsonRpcException,
@@ -22,9 +23,6 @@ from pygls.exceptions import (
     JsonRpcParseError,
 )
 from pygls.protocol import LanguageServerProtocol
-
-if TYPE_CHECKING:
-    from .server import MgdebugServer
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +37,8 @@ class _Unreadable:
 
 
 class MgdebugProtocol(LanguageServerProtocol):
-    _server: MgdebugServer
+    # what else a `$/cancelRequest` stops (the session's runs); set by server.py
+    on_cancel: Callable[[int | str], None] | None = None
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
@@ -71,4 +70,5 @@ class MgdebugProtocol(LanguageServerProtocol):
 
     def _handle_cancel_notification(self, msg_id: int | str) -> None:
         super()._handle_cancel_notification(msg_id)
-        self._server.runs.cancel_request(msg_id)
+        if self.on_cancel is not None:
+            self.on_cancel(msg_id)

@@ -24,12 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
 from lsprotocol import types
+from pygls.progress import Progress
 
 from mgdebug.debugger.report import Report
 
 if TYPE_CHECKING:
     from mgdebug.debugger.engine import ProgressCallback
-from pygls.lsp.server import LanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +53,25 @@ def load_engine() -> Engine:
     return engine
 
 
+class ProgressBar:
+    """The client's progress bars: pygls's tracker, and whether we may create a token."""
+
+    def __init__(self, progress: Progress, may_create: Callable[[], bool]) -> None:
+        self.progress = progress
+        self.may_create = may_create  # the client supports window/workDoneProgress/create
+
+
 class _Progress:
     """`$/progress` for one run, begun only if the run outlives PROGRESS_AFTER."""
 
     def __init__(
         self,
-        server: LanguageServer,
+        tracker: ProgressBar,
         title: str,
         cancel: threading.Event,
         token: types.ProgressToken | None,
     ) -> None:
-        self._server = server
+        self._tracker = tracker
         self._title = title
         self._cancel = cancel
         self._token = token
@@ -72,10 +80,9 @@ class _Progress:
         self._loop = asyncio.get_running_loop()
 
     async def begin(self) -> None:
-        progress = self._server.work_done_progress
+        progress = self._tracker.progress
         if self._token is None:
-            window = self._server.client_capabilities.window
-            if not (window and window.work_done_progress):
+            if not self._tracker.may_create():
                 return
             self._token = f"mgdebug/{uuid.uuid4()}"
             try:
@@ -99,7 +106,7 @@ class _Progress:
         if not self._begun or self._token is None or self._last == (message, percent):
             return
         self._last = (message, percent)
-        self._server.work_done_progress.report(
+        self._tracker.progress.report(
             self._token,
             types.WorkDoneProgressReport(message=message, percentage=max(0, min(100, percent))),
         )
@@ -108,15 +115,15 @@ class _Progress:
         if not self._begun or self._token is None:
             return
         self._begun = False
-        self._server.work_done_progress.end(self._token, types.WorkDoneProgressEnd(message=message))
-        self._server.work_done_progress.tokens.pop(self._token, None)
+        self._tracker.progress.end(self._token, types.WorkDoneProgressEnd(message=message))
+        self._tracker.progress.tokens.pop(self._token, None)
 
 
 class Runs:
     """The worker pool, the pending work per document, and what can cancel it."""
 
-    def __init__(self, server: LanguageServer, workers: int = 2) -> None:
-        self._server = server
+    def __init__(self, progress: ProgressBar, workers: int = 2) -> None:
+        self._progress = progress
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="mgdebug-run")
         self._pending: dict[str, asyncio.Task[None]] = {}  # debounced refresh per document
         self._cancels: dict[str, set[threading.Event]] = {}  # running work per document
@@ -177,7 +184,7 @@ class Runs:
         background run only once it outlives PROGRESS_AFTER.
         """
         cancel = threading.Event()
-        progress = _Progress(self._server, title, cancel, token)
+        progress = _Progress(self._progress, title, cancel, token)
         self._cancels.setdefault(uri, set()).add(cancel)
         if request_id is not None:
             self._requests[request_id] = cancel

@@ -180,3 +180,21 @@ def test_help_lists_could_not_run_under_exit_status_2() -> None:
     exit_section = run.stdout.split("exit status:", 1)[1]
     two = exit_section.split("\n  3 ", 1)[0]
     assert "could not run" in two and "missing" in two and "input()" in two
+
+
+def test_a_test_file_that_cannot_import_its_dependency_is_not_the_functions_bug(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.py"
+    path.write_text("def double(x):\n    return x * 2\n")
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "test_shop.py").write_text(
+        "import mgdebug_absent_plotting_lib\nfrom shop import double\n\n\n"
+        "def test_double():\n    assert double(2) == 4\n"
+    )
+    run = run_mgdebug(str(path), "--json")
+    assert run.code == 2, run.stdout + run.stderr
+    data = run.json()
+    assert "mgdebug_absent_plotting_lib" in data["could_not_run"]["message"]
+    assert data["suspects"] == [] and data["fixes"] == []

@@ -59,13 +59,23 @@ def test_mgdebug_lacks_the_users_package() -> None:
     assert subprocess.run([sys.executable, "-c", "import zebra_units"]).returncode != 0
 
 
+def python_version(python: str) -> str:
+    """What the interpreter says of itself, for the report's `interpreter.version`."""
+    code = "import platform; print(platform.python_version())"
+    return subprocess.run([python, "-c", code], capture_output=True, text=True).stdout.strip()
+
+
 def test_python_option_runs_the_code_and_its_fixes_in_that_venv(
     user_venv: Path, user_file: Path
 ) -> None:
     python = str(user_venv / "bin" / "python")
     run = mgdebug(str(user_file), "--python", python, "--json", "--budget", "20")
     report = json.loads(run.stdout)
-    assert report["interpreter"] == {"path": python, "chosen_by": "--python"}
+    assert report["interpreter"] == {
+        "path": python,
+        "chosen_by": "--python",
+        "version": python_version(python),
+    }
     result = doctest_result(report)
     assert (result["status"], result["actual"].strip()) == ("fail", "7")  # the import worked
     (function,) = report["functions"]
@@ -78,9 +88,11 @@ def test_python_option_runs_the_code_and_its_fixes_in_that_venv(
 def test_an_active_virtual_env_is_used(user_venv: Path, user_file: Path) -> None:
     run = mgdebug(str(user_file), "--json", "--no-search", env={"VIRTUAL_ENV": str(user_venv)})
     report = json.loads(run.stdout)
+    python = str(user_venv / "bin" / "python")
     assert report["interpreter"] == {
-        "path": str(user_venv / "bin" / "python"),
+        "path": python,
         "chosen_by": "$VIRTUAL_ENV",
+        "version": python_version(python),
     }
     assert doctest_result(report)["actual"].strip() == "7"
 

@@ -14,7 +14,7 @@ from mgdebug.debugger.llm.block_verdicts import (
 )
 from mgdebug.debugger.llm.client import ModelClient
 from mgdebug.debugger.llm.config import ModelConfig
-from mgdebug.debugger.llm.generated_tests import model_expectations, propose_cases
+from mgdebug.debugger.llm.generated_tests import CaseRequest, model_expectations, propose_cases
 from mgdebug.debugger.llm.model_fixes import Failure, FixConversation
 from mgdebug.debugger.results import BlockSnapshot, TraceData
 
@@ -50,7 +50,7 @@ def test_only_cases_a_majority_of_samples_agree_on_are_kept(endpoint: ScriptedOp
         cases_answer(("total( [1, 2, 3] )", "6"), ("total([])", "0"), ("total([5])", "7")),
     ]
     with client(endpoint) as c:
-        cases = propose_cases(c, MODULE.functions["total"], SOURCE, samples=3)
+        cases = propose_cases(c, CaseRequest(MODULE.functions["total"], SOURCE), samples=3)
     assert [(k.call, k.expected, k.votes) for k in cases] == [
         ("total([1, 2, 3])", "6", 3),
         ("total([])", "0", 2),
@@ -62,7 +62,7 @@ def test_only_cases_a_majority_of_samples_agree_on_are_kept(endpoint: ScriptedOp
 def test_garbage_samples_are_counted_and_leave_no_cases(endpoint: ScriptedOpenAI) -> None:
     endpoint.replies += [Reply("I think it sums things."), Reply('{"cases": "many"}')]
     with client(endpoint) as c:
-        assert propose_cases(c, MODULE.functions["total"], SOURCE, samples=2) == []
+        assert propose_cases(c, CaseRequest(MODULE.functions["total"], SOURCE), samples=2) == []
         assert c.usage.parse_failures == 2
 
 
@@ -78,7 +78,7 @@ def test_a_model_case_never_contradicts_the_users_expectation(endpoint: Scripted
         expected="6",
     )
     with client(endpoint) as c:
-        cases = propose_cases(c, MODULE.functions["total"], SOURCE, samples=1)
+        cases = propose_cases(c, CaseRequest(MODULE.functions["total"], SOURCE), samples=1)
     kept = model_expectations(cases, MODULE.functions["total"], "calc.py", [user])
     assert [(e.call, e.expected, e.origin.kind) for e in kept] == [("total([4])", "4", "model")]
 
