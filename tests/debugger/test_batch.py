@@ -221,7 +221,18 @@ def test_stop_at_first_failure_in_a_pytest_session(box: Sandbox, user_folder: Pa
 
 
 def test_worker_pids_survive_a_batch(box: Sandbox) -> None:
+    # Workers start as work needs them; once started, a batch reuses them.
+    list(box.run_candidates([SOURCE] * 5, [GETPID], wall_seconds_each=2))
     before = box.worker_pids()
     list(box.run_candidates([SOURCE] * 5, [GETPID], wall_seconds_each=2))
     assert box.worker_pids() == before
     assert all(os.path.exists(f"/proc/{pid}") for pid in before)
+
+
+def test_a_single_job_starts_a_single_worker(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text(SOURCE)
+    with Sandbox(str(tmp_path / "mod.py")) as fresh:
+        fresh.run(Job(SOURCE, [GETPID]))
+        assert len(fresh.worker_pids()) == 1
+        list(fresh.run_candidates([SOURCE] * 4, [GETPID], wall_seconds_each=2))
+        assert len(fresh.worker_pids()) == 2
