@@ -170,14 +170,26 @@ class _Checker:
         # Results come back in completion order: collect the whole batch, then
         # decide, so that no rule depends on which finished first.
         answers: dict[int, list[ExpectationResult]] = {}
-        for index, results in self.controls.sandbox.run_candidates(
+        stream = self.controls.sandbox.run_candidates(
             [c.source for c in batch],
             self.ordered,
             wall_seconds_each=min(max(0.5, self.clock.left()), self.per_candidate),
-        ):
-            self.clock.tick()
-            answers[index] = results
+        )
+        try:
+            for index, results in stream:
+                self.clock.tick()
+                answers[index] = results
+                if self.clock.over() and len(answers) < len(batch):
+                    # The safety net holds inside a batch too (candidates that each
+                    # run out their time, flooding output): what did not answer was
+                    # not checked, and the report says the budget stopped the search.
+                    self.stats.stopped_by = "time"
+                    break
+        finally:
+            stream.close()
         for index, cand in enumerate(batch):
+            if index not in answers:
+                continue
             self.kinds[cand.kind] += 1
             self.stats.candidates_tried += 1
             results = answers.get(index, [])
