@@ -20,6 +20,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from .model import PYTEST_ALLOW_BYTES, PYTEST_ALLOW_UNICODE
+
 
 @dataclass(frozen=True)
 class DoctestConfig:
@@ -27,9 +29,8 @@ class DoctestConfig:
 
     optionflags: int = 0
     config_file: str | None = None  # the pytest config that asked for --doctest-modules
-    # Names mgdebug cannot honour: pytest's own ALLOW_UNICODE, ALLOW_BYTES and
-    # NUMBER need pytest's output checker, and mgdebug uses doctest's. Nothing
-    # reads this yet: the user is not told.
+    # Names mgdebug cannot honour (pytest's NUMBER, unknown names): nothing
+    # reads this yet, the user is not told.
     ignored_flags: tuple[str, ...] = field(default=())
 
 
@@ -44,17 +45,28 @@ def _config_for_folder(folder: str) -> DoctestConfig:
     if found is None:
         return DoctestConfig()
     config_file, options = found
-    if "--doctest-modules" not in _words(options.get("addopts")):
+    # `doctest_optionflags` means nothing outside pytest's doctest runs: a
+    # project that sets it runs its doctests through pytest (often with
+    # `--doctest-modules` on the command line, from tox or CI, not in addopts).
+    if (
+        "--doctest-modules" not in _words(options.get("addopts"))
+        and "doctest_optionflags" not in options
+    ):
         return DoctestConfig()
     names = _words(options.get("doctest_optionflags", "ELLIPSIS"))
     flags = 0
     ignored: list[str] = []
     for name in names:
-        if name in doctest.OPTIONFLAGS_BY_NAME:
+        if name in _PYTEST_FLAGS:
+            flags |= _PYTEST_FLAGS[name]
+        elif name in doctest.OPTIONFLAGS_BY_NAME:
             flags |= doctest.OPTIONFLAGS_BY_NAME[name]
         else:
             ignored.append(name)
     return DoctestConfig(flags, config_file, tuple(ignored))
+
+
+_PYTEST_FLAGS = {"ALLOW_UNICODE": PYTEST_ALLOW_UNICODE, "ALLOW_BYTES": PYTEST_ALLOW_BYTES}
 
 
 def _words(value: Any) -> list[str]:

@@ -132,6 +132,11 @@ class ModuleInfo:
         return best
 
 
+# pytest's own doctest flags, in bits doctest never assigns (it uses the low
+# ~13): mgdebug's checker in the sandbox child honours them as pytest does.
+PYTEST_ALLOW_UNICODE = 1 << 28
+PYTEST_ALLOW_BYTES = 1 << 29
+
 ExpectationKind = Literal["eval", "doctest", "exec", "pytest"]
 # "model": written by a model (debugger/llm), never outweighing a user-written one.
 OriginKind = Literal["doctest", "docstring", "pytest", "main", "given", "model"]

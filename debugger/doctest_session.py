@@ -17,12 +17,13 @@ but those before them still set up their state.
 from __future__ import annotations
 
 import doctest
+import re
 import sys
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mgdebug.analysis.model import Expectation
+from mgdebug.analysis.model import PYTEST_ALLOW_BYTES, PYTEST_ALLOW_UNICODE, Expectation
 
 from .results import ExpectationResult, RunStatus
 from .run_module import MESSAGE_LIMIT, BoundedWriter, timed_out
@@ -56,6 +57,10 @@ def session_text(exp: Expectation) -> str:
     return "\n".join(prompt) + "\n" + want + ("" if not want or want.endswith("\n") else "\n")
 
 
+_UNICODE = re.compile(r"(\W|^)[uU]([rR]?[\'\"])", re.UNICODE)  # pytest's own patterns
+_BYTES = re.compile(r"(\W|^)[bB]([rR]?[\'\"])", re.UNICODE)
+
+
 class _Checker(doctest.OutputChecker):
     """doctest's own checker, remembering the exception text it was given to compare.
 
@@ -72,6 +77,15 @@ class _Checker(doctest.OutputChecker):
         example = self.example
         if example is not None and example.exc_msg is not None and want is example.exc_msg:
             self.exception = got
+        if super().check_output(want, got, optionflags):
+            return True
+        # pytest's ALLOW_UNICODE / ALLOW_BYTES, as its checker applies them: a
+        # second comparison with u'' / b'' prefixes dropped on both sides.
+        if not optionflags & (PYTEST_ALLOW_UNICODE | PYTEST_ALLOW_BYTES):
+            return False
+        for flag, prefix in ((PYTEST_ALLOW_UNICODE, _UNICODE), (PYTEST_ALLOW_BYTES, _BYTES)):
+            if optionflags & flag:
+                want, got = prefix.sub(r"\1\2", want), prefix.sub(r"\1\2", got)
         return super().check_output(want, got, optionflags)
 
 

@@ -12,6 +12,7 @@ import sys
 import types
 from typing import Any
 
+from .package_import import import_as_package_member, package_name
 from .results import ExpectationResult, RunStatus
 from .saferepr import cap, describe_exception
 from .sandbox_protocol import Order
@@ -80,7 +81,13 @@ class Module:
                 tracer.install(self.module.__dict__)
             else:
                 code = compile(source, self.file, "exec", dont_inherit=True)
-            exec(code, self.module.__dict__)
+            dotted = package_name(self.file)
+            if dotted is None:
+                exec(code, self.module.__dict__)
+            else:  # `pkg.mod`: relative imports and its package work as for the user
+                import_as_package_member(
+                    self.module, dotted, lambda module: exec(code, module.__dict__)
+                )
         except BaseException as exc:  # noqa: BLE001 - the module's top level may do anything
             self.error = self.failure("", exc)
             self.error.message = "the module failed to load: " + self.error.message

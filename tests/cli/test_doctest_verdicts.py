@@ -292,3 +292,44 @@ def test_pytest_default_option_flags_are_ellipsis_only(tmp_path: Path) -> None:
     assert "digits.py:8: DocTestFailure" in pytest_run.stdout  # the one pytest reports
     assert code != EXIT_PASS
     assert ours.failing == {8}  # NORMALIZE_WHITESPACE is not on: ELLIPSIS is
+
+
+UNICODE_REPRS = '''
+    def words(text):
+        """
+        >>> words("a b")
+        [u'a', u'b']
+        >>> words("c")
+        [b'c']
+        """
+        return text.split()
+    '''
+
+
+def test_pytests_allow_unicode_flag_applies_when_the_project_sets_doctest_flags(
+    tmp_path: Path,
+) -> None:
+    # Flags set without --doctest-modules in addopts: such projects pass it on
+    # the command line (tox, CI), as this test does with pytest.
+    (tmp_path / "pytest.ini").write_text("[pytest]\ndoctest_optionflags = ALLOW_UNICODE\n")
+    path = _write(tmp_path, "words.py", UNICODE_REPRS)
+    code, ours, _ = _mgdebug(path)
+    pytest_run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--doctest-modules",
+            path.name,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert "words.py:6: DocTestFailure" in pytest_run.stdout  # b'c' is not allowed
+    assert code != EXIT_PASS
+    assert ours.failing == {6}  # u'a' passes, as with pytest
