@@ -7,6 +7,7 @@ from byte ranges with a stack, so no Python code walks the tree itself.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -207,8 +208,16 @@ def _docstring(parsed: ParsedSource, first: Node) -> _Docstring | None:
     if not isinstance(value, str):
         return None  # nor are bytes
     text, skipped = clean_docstring(value)
-    # The literal's opening quotes share the first text line.
-    return _Docstring(text, start_line(literal), end_line(literal), start_line(literal) + skipped)
+    # The literal's opening quotes share the first text line; a backslash that
+    # ends a line right after them (`"""\`) joins the next line to it, so the
+    # value's first line is that many lines further down.
+    joined = _LEADING_CONTINUATIONS.match(parsed.text(literal))
+    extra = joined.group(2).count("\n") if joined and "r" not in joined.group(1).lower() else 0
+    first_text = start_line(literal) + skipped + extra
+    return _Docstring(text, start_line(literal), end_line(literal), first_text)
+
+
+_LEADING_CONTINUATIONS = re.compile(r"([rRuU]*)(?:\"\"\"|\'\'\'|\"|\')((?:[ \t]*\\\n)*)")
 
 
 def clean_docstring(raw: str) -> tuple[str, int]:

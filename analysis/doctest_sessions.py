@@ -24,6 +24,7 @@ import ast
 import dataclasses
 import doctest
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -47,6 +48,9 @@ class Docstring:
     owner: str | None  # qualname of the function it documents; None for a module, class or string
     text: str  # the docstring as `__doc__` holds it (not cleaned: doctest parses it raw)
     line: int  # file line where the string literal starts: doctest's line 0 of it
+    # Lines the literal's value starts below `line`: a `"""\` opening joins the
+    # next line to the first, which doctest's own line numbers do not count.
+    shift: int = 0
 
 
 def find_docstrings(source: str, module_name: str) -> list[Docstring] | None:
@@ -63,7 +67,18 @@ def find_docstrings(source: str, module_name: str) -> list[Docstring] | None:
     for name, node in top.items():
         found += _visit(node, name, module_name)
     found += _test_dict(tree, module_name)
-    return found
+    lines = source.splitlines()
+    return [dataclasses.replace(d, shift=_leading_joins(lines, d.line)) for d in found]
+
+
+_JOINED_OPENING = re.compile(r"""^\s*[uU]?(\"\"\"|\'\'\'|\"|\')\\$""")
+
+
+def _leading_joins(lines: list[str], line: int) -> int:
+    """1 when the literal opening on `line` ends that line with a backslash (`\"\"\"\\`)."""
+    if not 0 < line <= len(lines):
+        return 0
+    return 1 if _JOINED_OPENING.match(lines[line - 1]) else 0
 
 
 def _docstring(node: ast.AST) -> tuple[str, int] | None:
@@ -212,7 +227,10 @@ def _session(
             continue
         source, want = example.source.strip(), example.want.strip()
         found = expectation(
-            index, doc.line + example.lineno, function, f"{source} → {want}" if want else source
+            index,
+            doc.line + doc.shift + example.lineno,
+            function,
+            f"{source} → {want}" if want else source,
         )
         yield dataclasses.replace(found, call=example.source, want=example.want)
 

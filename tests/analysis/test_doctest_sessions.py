@@ -305,3 +305,24 @@ def test_the_nearest_pytest_config_wins(tmp_path: Path) -> None:
     path = _write(tmp_path / "sub", "x = 1\n")
     assert doctest_config(str(path)).optionflags == 0
     assert doctest_config(str(tmp_path / "other.py")).optionflags == doctest.ELLIPSIS
+
+
+def test_a_docstring_opening_with_a_line_continuation_points_at_the_examples_real_line(
+    tmp_path: Path,
+) -> None:
+    source = (
+        'def parse_host(h):\n    """\\\n    Parse it.\n\n'
+        '    >>> parse_host("a")\n    \'a\'\n    """\n    return h\n'
+    )
+    path = tmp_path / "hosts.py"
+    path.write_text(source)
+    found = find_expectations(analyze_module(source, str(path)), str(path))
+    assert [e.origin.line for e in found] == [5]
+    assert source.splitlines()[4].strip() == '>>> parse_host("a")'
+    # doctest's own numbering does not count the joined line (it would say 4).
+    spec = importlib.util.spec_from_file_location("hosts", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (test,) = [t for t in doctest.DocTestFinder().find(module) if t.examples]
+    assert test.lineno + test.examples[0].lineno + 1 == 4
