@@ -35,7 +35,22 @@ def package_name(module_file: str) -> str | None:
             break
         parts.insert(0, name)
         folder = os.path.dirname(folder)
-    return ".".join(parts) if len(parts) > 1 else None
+    if len(parts) < 2 or _taken(parts[0], folder):
+        return None
+    return ".".join(parts)
+
+
+def _taken(top: str, root: str) -> bool:
+    """Whether `top` already names another module (the standard library's `doctest`, say).
+
+    Then `import top.mod` could not reach the user's folder anyway: the file
+    is loaded as a lone module, as before packages were considered.
+    """
+    if top in getattr(sys, "stdlib_module_names", ()):
+        return True
+    module = sys.modules.get(top)
+    where = getattr(module, "__file__", None) or ""
+    return module is not None and not where.startswith(root + os.sep)
 
 
 def package_root(module_file: str, dotted: str) -> str:
@@ -85,6 +100,11 @@ def import_as_package_member(
         sys.path.insert(0, root)
     module.__name__ = dotted
     module.__package__ = dotted.rpartition(".")[0]
+    # A previous candidate's module (one grandchild checks a batch of them):
+    # forget it, so the import below runs this one and rebinds `pkg.mod`.
+    for stale in [f for f in sys.meta_path if isinstance(f, ServeModule) and f.name == dotted]:
+        sys.meta_path.remove(stale)
+    sys.modules.pop(dotted, None)
     server = ServeModule(dotted, module, execute)
     module.__spec__ = importlib.util.spec_from_loader(dotted, server, origin=module.__file__)
     sys.meta_path.insert(0, server)
@@ -93,3 +113,7 @@ def import_as_package_member(
         server.executed = True
         execute(module)
     sys.modules[dotted] = module
+    package, _, name = dotted.rpartition(".")
+    parent = sys.modules.get(package)
+    if parent is not None:
+        setattr(parent, name, module)  # `import pkg.mod` then `pkg.mod.f` reaches this one

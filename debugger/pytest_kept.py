@@ -63,7 +63,20 @@ class Kept:
         if old is None or old is module:
             return
         names = {id(value): name for name, value in vars(old).items()}
+        holders = list(self.modules)
+        # The packages above a module loaded as `pkg.mod` (package_import.py),
+        # as the test modules hold them: `pkg.mod.f` and names `pkg` re-exports.
+        prefix = old.__name__.rpartition(".")[0]
         for holder in self.modules:
+            for value in list(vars(holder).values()):
+                above = (
+                    isinstance(value, types.ModuleType)
+                    and bool(prefix)
+                    and (prefix + ".").startswith(value.__name__ + ".")
+                )
+                if above and value not in holders:
+                    holders.append(value)
+        for holder in holders:
             space = vars(holder)
             for name, value in list(space.items()):
                 if value is old:
