@@ -264,7 +264,8 @@ def localize(
     own = [r for r in results if _expectation_function(expectations, r) == blamed]
     judged = own if any(not r.passed for r in own) else list(results)
     scores = spectrum(judged, set(scope_lines))
-    loc.blamed, loc.reason = _refine_blame(module, blamed, scope, scores, scope_lines, failing)
+    own_fails = any(not r.passed for r in own)
+    loc.blamed, loc.reason = _refine_blame(module, blamed, own_fails, scores, scope_lines, failing)
     loc.scope = scope
     loc.scope_lines = scope_lines
     loc.ochiai = scores
@@ -300,7 +301,7 @@ def _lowest_candidate(
 def _refine_blame(
     module: ModuleInfo,
     blamed: str,
-    scope: list[str],
+    own_fails: bool,  # whether `blamed` has failing expectations of its own
     scores: dict[int, float],
     scope_lines: dict[int, str],
     failing: list[ExpectationResult],
@@ -323,10 +324,10 @@ def _refine_blame(
                 f"failing runs of `{blamed}` more than in passing ones"
             )
     func = module.functions[blamed]
-    return blamed, (
-        f"`{func.qualname}` fails its own expectations"
-        + (" and every function it calls is trusted or untested" if func.calls else "")
-    )
+    trusted = " and every function it calls is trusted or untested" if func.calls else ""
+    if not own_fails:  # failing tests that name no function (a pytest test, a main block)
+        return blamed, f"`{func.qualname}` is the lowest function the failing runs reach{trusted}"
+    return blamed, f"`{func.qualname}` fails its own expectations{trusted}"
 
 
 def _rank(

@@ -9,8 +9,10 @@ lines tend to break the passing ones. For each mutant m:
     score(m) = failed_changed(m) / sqrt(total_failed * (failed_changed(m) + passed_broken(m)))
 
 where failed_changed counts failing expectations whose outcome (status or
-actual value) changed, and passed_broken the passing ones that now fail. A
-line scores the best of its mutants (Papadakis & Le Traon, 2015).
+actual value) changed, and passed_broken the passing ones that now fail; a
+fail-to-pass term (failing expectations the mutant makes pass) is mixed in
+with weight FIXED_WEIGHT, see `mutant_score`. A line scores the best of its
+mutants (Papadakis & Le Traon, 2015).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ What a rebinding cannot reach stays bound to the first module: objects made
 from it when the test modules were imported (a module-level instance, a
 parametrize argument computed from it). So this path is for the fix search
 only, whose passing candidates are checked again by a fresh session
-(repair/search.py); a traced or single run always uses `pytest.main`.
+(repair/check.py); a traced or single run always uses `pytest.main`.
 
 Uses pytest internals (`_prepareconfig`, `Config._do_configure`,
 `Session.from_config`, `SetupState.teardown_exact`), present from pytest 7

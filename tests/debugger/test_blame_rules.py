@@ -227,6 +227,9 @@ def test_a_helper_line_only_as_suspicious_as_the_callers_leaves_the_blame_on_the
 def test_failing_runs_naming_no_function_blame_the_outermost_function_they_called() -> None:
     loc, _ = blame([exp("t", "")], [ran("t", "fail", NEGATIVE, ["mean", "helper"])])
     assert loc.blamed == "mean"
+    # `mean` has no expectation of its own: the reason must not say it fails them.
+    assert "fails its own expectations" not in loc.reason
+    assert "lowest function the failing runs reach" in loc.reason
 
 
 def test_failing_runs_that_call_no_function_of_the_file_blame_nothing() -> None:
