@@ -15,7 +15,7 @@ One session per docstring: every example becomes an Expectation of kind
 "doctest", including those with no expected output (doctest counts them as
 tests and fails one that raises), and all of a docstring's examples share its
 `session`, so the sandbox runs them as one `doctest.DocTest` (see
-debugger/doctest_session.py). Examples doctest would skip (+SKIP) get none.
+debugger/run/doctest_session.py). Examples doctest would skip (+SKIP) get none.
 """
 
 from __future__ import annotations

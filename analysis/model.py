@@ -2,7 +2,7 @@
 
 These types are the contract between `analysis` (which builds them without
 running anything) and `debugger` (which runs and traces them). They are plain
-dataclasses so they cross the sandbox boundary as JSON (debugger/sandbox_codec.py)
+dataclasses so they cross the sandbox boundary as JSON (debugger/sandbox/codec.py)
 and serialize into the report's JSON.
 """
 

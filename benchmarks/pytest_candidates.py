@@ -21,7 +21,7 @@ from pathlib import Path
 from mgdebug.analysis.expectations import find_expectations
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation, Origin
-from mgdebug.debugger.sandbox import Job, Sandbox
+from mgdebug.debugger.sandbox.pool import Job, Sandbox
 
 FLAT = {
     "stats.py": (

@@ -32,7 +32,7 @@ from mgdebug.analysis.model import Expectation, Origin
 from mgdebug.debugger.repair.candidates import generate_candidates
 from mgdebug.debugger.repair.search import BATCH
 from mgdebug.debugger.results import ExpectationResult
-from mgdebug.debugger.sandbox import Job, Sandbox
+from mgdebug.debugger.sandbox.pool import Job, Sandbox
 
 SOURCE = '''\
 def select(values, k):

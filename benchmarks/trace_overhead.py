@@ -1,7 +1,7 @@
 """Tracing overhead on loop-heavy code: the same expectations, traced and untraced.
 
 The target is at most 5x on loops of scalar code; calls of small functions and
-values changed in place cost more per block exit (see debugger/tracer.py).
+values changed in place cost more per block exit (see debugger/trace/tracer.py).
 
     python benchmarks/trace_overhead.py [--repeat 5]
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from mgdebug.analysis.expectations import expectations_from_asserts
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.debugger.options import Limits
-from mgdebug.debugger.sandbox import Job, Sandbox, TraceSpec
+from mgdebug.debugger.sandbox.pool import Job, Sandbox, TraceSpec
 
 PROGRAMS = {
     "nested loops (sum of products)": (

@@ -19,7 +19,7 @@ from mgdebug.analysis.model import Expectation, ModuleInfo
 from .options import DebugOptions
 from .repair.context import CandidateContext
 from .results import ExpectationResult
-from .sandbox import Sandbox
+from .sandbox.pool import Sandbox
 
 ProgressCallback = Callable[[str, int], None]  # (message, percent 0-100)
 

@@ -22,7 +22,7 @@ from mgdebug.analysis.model import Expectation
 
 from .report import CouldNotRun
 from .results import ExpectationResult
-from .user_frames import EXIT, IMPORT, MISSING_MODULE, STDIN, SYNTAX, TOP_LEVEL
+from .run.user_frames import EXIT, IMPORT, MISSING_MODULE, STDIN, SYNTAX, TOP_LEVEL
 
 MAIN_GUARD = 'move it under `if __name__ == "__main__":`'
 

@@ -24,13 +24,13 @@ from mgdebug.analysis.model import Expectation, ModuleInfo
 
 from .baseline import Baseline, Controls, ProgressCallback
 from .could_not_run import describe_load_failure, load_failure
-from .interpreter import Interpreter, resolve_interpreter
-from .localize import Localization, agree_with_top_suspect, function_reports, localize
+from .localize.blame import Localization, agree_with_top_suspect, function_reports, localize
 from .options import DebugOptions
 from .repair.hints import candidate_context
 from .report import Report, Suspect
 from .results import CallRecord, ExpectationResult
-from .sandbox import Job, Sandbox, TraceSpec
+from .sandbox.interpreter import Interpreter, resolve_interpreter
+from .sandbox.pool import Job, Sandbox, TraceSpec
 
 __all__ = ["Cancelled", "DebugRequest", "ProgressCallback", "debug", "debug_source"]
 
@@ -50,13 +50,8 @@ def select_expectations(
     """The expectations that judge `functions`: their own and those of their callers."""
     if not functions:
         return list(expectations)
-    judges = {n for n in (resolve_function(module, f) for f in functions) if n is not None}
-    frontier = list(judges)
-    while frontier:
-        for caller in module.callers_of(frontier.pop()):
-            if caller not in judges:
-                judges.add(caller)
-                frontier.append(caller)
+    named = {n for n in (resolve_function(module, f) for f in functions) if n is not None}
+    judges = module.callers_closure(named)
     return [e for e in expectations if e.function in judges]
 
 
@@ -239,7 +234,7 @@ def locate(baseline: Baseline, controls: Controls, report: Report) -> Localizati
         controls.report("ranking lines by mutation", 10)
         # Imported here: the repair modules pull in libcst (over 0.1 s), which a
         # run whose expectations all pass never needs.
-        from .mutation_localize import mutation_scores
+        from .localize.mutation import mutation_scores
 
         mutation = mutation_scores(baseline, controls, loc.executed_lines())
         loc.rerank([mutation.evidence()])

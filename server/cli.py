@@ -173,8 +173,8 @@ def check_function(module: ModuleInfo, name: str, path: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from mgdebug.analysis.functions import analyze_module
     from mgdebug.debugger.engine import debug_source
-    from mgdebug.debugger.interpreter import InterpreterError
     from mgdebug.debugger.options import DebugOptions
+    from mgdebug.debugger.sandbox.interpreter import InterpreterError
 
     from .text_report import render
 

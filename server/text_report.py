@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mgdebug.debugger.interpreter import describe
 from mgdebug.debugger.report import FunctionReport, Report, Suspect, shown_path
+from mgdebug.debugger.sandbox.interpreter import describe
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "dim": "2", "bold": "1", "cyan": "36"}
 

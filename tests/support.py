@@ -29,3 +29,20 @@ def given(id: str, function: str, kind: str = "eval", **fields: str) -> Expectat
         description=id,
         **fields,
     )
+
+
+# A bug in a helper with no expectations of its own, found through its caller's
+# asserts: the CLI and the language server must both blame the helper.
+UNTESTED_HELPER = """\
+def _scale(x):
+    return x * 3
+
+
+def double(x):
+    return _scale(x)
+
+
+if __name__ == "__main__":
+    assert double(0) == 0
+    assert double(2) == 4
+"""

@@ -16,19 +16,35 @@ import libcst as cst
 
 from mgdebug.analysis.model import ModuleInfo
 
-from . import (
-    mutators_bounds,
-    mutators_calls,
-    mutators_conditions,
-    mutators_constants,
-    mutators_indices,
-    mutators_names,
-    mutators_operators,
-    mutators_statements,
-    mutators_values,
-)
 from .context import CandidateContext
 from .edits import Edit, TextEdit, apply_changes, overlaps, tokens_changed
+from .mutators import (
+    bounds as mutators_bounds,
+)
+from .mutators import (
+    calls as mutators_calls,
+)
+from .mutators import (
+    conditions as mutators_conditions,
+)
+from .mutators import (
+    constants as mutators_constants,
+)
+from .mutators import (
+    indices as mutators_indices,
+)
+from .mutators import (
+    names as mutators_names,
+)
+from .mutators import (
+    operators as mutators_operators,
+)
+from .mutators import (
+    statements as mutators_statements,
+)
+from .mutators import (
+    values as mutators_values,
+)
 from .sites import Site, SiteIndex
 
 __all__ = ["KIND_PRIORS", "Candidate", "CandidateContext", "generate_candidates"]

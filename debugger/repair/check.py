@@ -33,7 +33,7 @@ from ..baseline import Baseline, Controls
 from ..options import DebugOptions
 from ..report import Fix, SearchStats, shown_path
 from ..results import ExpectationResult
-from ..sandbox import Job
+from ..sandbox.pool import Job
 from .candidates import KIND_PRIORS, Candidate
 from .distinguish import distinguishing_example
 from .positions import fix_edits

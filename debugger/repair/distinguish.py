@@ -16,7 +16,7 @@ from mgdebug.analysis.model import Expectation, ModuleInfo, Origin
 from ..baseline import Baseline
 from ..report import Fix
 from ..results import ExpectationResult
-from ..sandbox import Sandbox
+from ..sandbox.pool import Sandbox
 
 MAX_PROBES = 40  # inputs tried to tell two passing fixes apart
 

@@ -16,7 +16,7 @@ and costs milliseconds.
 
 `python`: the interpreter code under test runs in (DebugOptions.python), as
 `--python` on the command line; "" finds one as the CLI does
-(debugger/interpreter.py). The VS Code extension fills it from the Python
+(debugger/sandbox/interpreter.py). The VS Code extension fills it from the Python
 extension's selected interpreter.
 """
 

@@ -1,6 +1,6 @@
 """The call graph questions `ModuleInfo` answers: reachability, callers, leaves-first order.
 
-Blame (debugger/localize.py) and expectation selection (debugger/engine.py)
+Blame (debugger/localize/blame.py) and expectation selection (debugger/engine.py)
 are built on these three; here they are checked on their own, without a run.
 """
 

@@ -53,7 +53,7 @@ def test_help_and_version_do_not_import_the_engine() -> None:
         "    except SystemExit:\n"
         "        pass\n"
         "heavy = [m for m in ('tree_sitter', 'libcst', 'jedi', 'doctest', 'pygls',\n"
-        "                     'mgdebug.debugger.engine', 'mgdebug.debugger.sandbox')\n"
+        "                     'mgdebug.debugger.engine', 'mgdebug.debugger.sandbox.pool')\n"
         "         if m in sys.modules]\n"
         "print('imported:', heavy)\n"
     )

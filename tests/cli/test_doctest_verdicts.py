@@ -65,6 +65,17 @@ def _doctest(path: Path) -> Verdict:
     return Verdict({int(n) for n in lines if n != "?"}, tried, len(lines))
 
 
+def _pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """pytest itself on the same project: the verdict mgdebug must agree with."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=120,
+    )
+
+
 def _write(folder: Path, name: str, source: str) -> Path:
     path = folder / name
     path.write_text(textwrap.dedent(source))
@@ -200,13 +211,7 @@ def test_a_project_running_doctests_through_pytest_gets_its_option_flags(
     )
     path = _write(tmp_path, "digits.py", FORMATTED)
     code, ours, _ = _mgdebug(path)
-    pytest_run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", path.name],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    pytest_run = _pytest(tmp_path, path.name)
     assert pytest_run.returncode == 0, pytest_run.stdout
     assert (code, ours.failing) == (EXIT_PASS, set())
 
@@ -281,13 +286,7 @@ def test_pytest_default_option_flags_are_ellipsis_only(tmp_path: Path) -> None:
     (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = --doctest-modules\n")
     path = _write(tmp_path, "digits.py", FORMATTED)
     code, ours, _ = _mgdebug(path)
-    pytest_run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", path.name],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    pytest_run = _pytest(tmp_path, path.name)
     assert pytest_run.returncode == 1, pytest_run.stdout
     assert "digits.py:8: DocTestFailure" in pytest_run.stdout  # the one pytest reports
     assert code != EXIT_PASS
@@ -314,22 +313,7 @@ def test_pytests_allow_unicode_flag_applies_when_the_project_sets_doctest_flags(
     (tmp_path / "pytest.ini").write_text("[pytest]\ndoctest_optionflags = ALLOW_UNICODE\n")
     path = _write(tmp_path, "words.py", UNICODE_REPRS)
     code, ours, _ = _mgdebug(path)
-    pytest_run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--doctest-modules",
-            path.name,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    pytest_run = _pytest(tmp_path, "--doctest-modules", path.name)
     assert "words.py:6: DocTestFailure" in pytest_run.stdout  # b'c' is not allowed
     assert code != EXIT_PASS
     assert ours.failing == {6}  # u'a' passes, as with pytest

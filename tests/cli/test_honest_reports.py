@@ -9,21 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from support import UNTESTED_HELPER
+
 from .conftest import run_mgdebug
-
-UNTESTED_HELPER = """\
-def _scale(x):
-    return x * 3
-
-
-def double(x):
-    return _scale(x)
-
-
-if __name__ == "__main__":
-    assert double(0) == 0
-    assert double(2) == 4
-"""
 
 RAISES_IN_LOOP = '''\
 def check(x):

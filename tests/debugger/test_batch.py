@@ -16,7 +16,7 @@ from support import given
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation
 from mgdebug.debugger.options import Limits
-from mgdebug.debugger.sandbox import Job, Sandbox, TraceSpec
+from mgdebug.debugger.sandbox.pool import Job, Sandbox, TraceSpec
 
 SOURCE = """\
 VALUE = 1

@@ -1,4 +1,4 @@
-"""The blame rules of debugger/localize.py, one test per rule, on hand-made runs.
+"""The blame rules of debugger/localize/blame.py, one test per rule, on hand-made runs.
 
 The module is analysed from source; the runs (`ExpectationResult` with a
 `TraceData` of lines and calls) are written by hand as the tracer would
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation, ModuleInfo, Origin
-from mgdebug.debugger.localize import (
+from mgdebug.debugger.localize.blame import (
     Localization,
     agree_with_top_suspect,
     function_reports,

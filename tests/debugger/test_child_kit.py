@@ -1,4 +1,4 @@
-"""The child kit: what runs in the user's interpreter works there (debugger/child_kit.py).
+"""The child kit: what runs in the user's interpreter works there (debugger/sandbox/kit.py).
 
 The worker and grandchild run in the project's Python, which may be 3.9 to
 3.13 and has neither mgdebug nor its dependencies. These tests check the kit's
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from mgdebug.analysis import analyze_module, find_expectations
-from mgdebug.debugger.child_kit import kit_folder, kit_modules
-from mgdebug.debugger.interpreter import resolve_interpreter
-from mgdebug.debugger.sandbox import Job, Sandbox, TraceSpec
+from mgdebug.debugger.sandbox.interpreter import resolve_interpreter
+from mgdebug.debugger.sandbox.kit import kit_folder, kit_modules
+from mgdebug.debugger.sandbox.pool import Job, Sandbox, TraceSpec
 
 PYENV = Path.home() / ".pyenv" / "versions"
 OTHER_PYTHONS = sorted(
@@ -49,10 +49,10 @@ def kit_sources() -> dict[str, str]:
 def test_the_kit_has_the_worker_and_what_it_imports() -> None:
     names = set(kit_modules())
     assert {
-        "mgdebug.debugger.sandbox_worker",
-        "mgdebug.debugger.sandbox_child",
-        "mgdebug.debugger.execution",
-        "mgdebug.debugger.tracer",
+        "mgdebug.debugger.sandbox.worker",
+        "mgdebug.debugger.sandbox.child",
+        "mgdebug.debugger.run.execution",
+        "mgdebug.debugger.trace.tracer",
         "mgdebug.analysis.model",
     } <= names
     # Nothing of mgdebug that needs tree-sitter, jedi or libcst.

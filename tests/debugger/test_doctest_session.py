@@ -17,7 +17,7 @@ from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation
 from mgdebug.debugger.options import Limits
 from mgdebug.debugger.results import ExpectationResult
-from mgdebug.debugger.sandbox import Job, Sandbox, TraceSpec
+from mgdebug.debugger.sandbox.pool import Job, Sandbox, TraceSpec
 
 COUNTER = textwrap.dedent(
     '''

@@ -1,4 +1,4 @@
-"""Which Python runs the code under test: the order of debugger/interpreter.py.
+"""Which Python runs the code under test: the order of debugger/sandbox/interpreter.py.
 
 Each venv here is a folder with `bin/python` linked to a real interpreter and
 a pyvenv.cfg, which is all the resolution looks at; the probe really runs it.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mgdebug.debugger.interpreter import (
+from mgdebug.debugger.sandbox.interpreter import (
     OWN,
     InterpreterError,
     describe,

@@ -1,4 +1,4 @@
-"""How one mutant's reruns score its line (debugger/mutation_localize.py: mutant_score).
+"""How one mutant's reruns score its line (debugger/localize/mutation.py: mutant_score).
 
 A mutant that changes the failing runs points at its line; one that makes a
 failing run pass (fail-to-pass) weighs double; breaking passing runs lowers it.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from mgdebug.debugger.mutation_localize import FIXED_WEIGHT, mutant_score
+from mgdebug.debugger.localize.mutation import FIXED_WEIGHT, mutant_score
 from mgdebug.debugger.results import ExpectationResult, RunStatus
 
 

@@ -1,7 +1,7 @@
 """Candidates judged in a reused pytest session get pytest's own verdicts.
 
 The fix search runs most pytest candidates of a grandchild in one kept
-session (debugger/pytest_kept.py) instead of a `pytest.main` each. Here a
+session (debugger/run/pytest_kept.py) instead of a `pytest.main` each. Here a
 package project with what such a session must get right — conftest and
 module-scoped fixtures, parametrize, a test class, `import pkg.mod` and
 `from pkg.mod import f`, skips, xfails — is run against a row of candidate
@@ -17,7 +17,7 @@ import pytest
 
 from mgdebug.analysis.expectations import find_expectations
 from mgdebug.analysis.functions import analyze_module
-from mgdebug.debugger.sandbox import Job, Sandbox, TraceSpec
+from mgdebug.debugger.sandbox.pool import Job, Sandbox, TraceSpec
 
 MODULE = """\
 def scale(values, factor):

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from mgdebug.analysis.functions import analyze_module
-from mgdebug.debugger.localize import (
+from mgdebug.debugger.localize.blame import (
     MUTATION_WEIGHT,
     Evidence,
     Localization,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from mgdebug.debugger.saferepr import MAX_ATTRIBUTES, safe_repr
+from mgdebug.debugger.trace.saferepr import MAX_ATTRIBUTES, safe_repr
 
 
 class Counter:

@@ -14,7 +14,7 @@ from support import folder_digest, given
 
 from mgdebug.analysis.model import Expectation
 from mgdebug.debugger.options import Limits
-from mgdebug.debugger.sandbox import Job, Sandbox
+from mgdebug.debugger.sandbox.pool import Job, Sandbox
 
 SOURCE = """\
 import os

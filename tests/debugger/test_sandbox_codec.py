@@ -17,8 +17,8 @@ import pytest
 from mgdebug.analysis.model import BasicBlock, Expectation, Origin
 from mgdebug.debugger.options import Limits
 from mgdebug.debugger.results import BlockSnapshot, CallRecord, ExpectationResult, TraceData
-from mgdebug.debugger.sandbox_codec import ProtocolError, decode, encode
-from mgdebug.debugger.sandbox_protocol import ChannelClosed, Order, TraceSpec, receive, send
+from mgdebug.debugger.sandbox.codec import ProtocolError, decode, encode
+from mgdebug.debugger.sandbox.protocol import ChannelClosed, Order, TraceSpec, receive, send
 
 
 def order() -> Order:
@@ -84,7 +84,7 @@ def test_a_pickle_written_to_the_pipe_closes_the_channel_without_running() -> No
     "forged",
     [
         b'{"c": "os:system", "f": {}}',  # not mgdebug's
-        b'{"c": "mgdebug.debugger.sandbox_codec:ProtocolError", "f": {}}',  # not a dataclass
+        b'{"c": "mgdebug.debugger.sandbox.codec:ProtocolError", "f": {}}',  # not a dataclass
         b'{"c": "mgdebug.not_imported_yet:X", "f": {}}',  # never imported on demand
         b'{"c": "mgdebug.debugger.results:ExpectationResult", "f": {"__class__": 1}}',
         b'{"c": "mgdebug.debugger.results:ExpectationResult", "f": {"status": "pass"}}',

@@ -1,4 +1,4 @@
-"""Ochiai and the line spectrum (debugger/localize.py), on hand-made traces.
+"""Ochiai and the line spectrum (debugger/localize/blame.py), on hand-made traces.
 
 ochiai(l) = failed(l) / sqrt(total_failed * (failed(l) + passed(l))): a line
 scores 1 when it runs in every failing run and in no passing one.
@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from mgdebug.debugger.localize import ochiai, spectrum
+from mgdebug.debugger.localize.blame import ochiai, spectrum
 from mgdebug.debugger.results import ExpectationResult, RunStatus, TraceData
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from mgdebug.analysis.model import BasicBlock, Expectation, Origin
 from mgdebug.debugger.results import ExpectationResult
-from mgdebug.debugger.sandbox import Job, Sandbox, TraceSpec
-from mgdebug.debugger.tracer import KEEP
+from mgdebug.debugger.sandbox.pool import Job, Sandbox, TraceSpec
+from mgdebug.debugger.trace.tracer import KEEP
 
 SOURCE = """\
 def total(items):

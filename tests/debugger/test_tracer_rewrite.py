@@ -11,8 +11,8 @@ import pytest
 
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.debugger.results import TraceData
-from mgdebug.debugger.sandbox import TraceSpec
-from mgdebug.debugger.tracer import KEEP, Tracer, make_tracer
+from mgdebug.debugger.sandbox.pool import TraceSpec
+from mgdebug.debugger.trace.tracer import KEEP, Tracer, make_tracer
 
 FILE = "/virtual/code.py"
 

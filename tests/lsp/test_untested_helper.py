@@ -6,24 +6,11 @@ from __future__ import annotations
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+from support import UNTESTED_HELPER
 
 from .conftest import open_file, wait_for_diagnostics
 
 RUN_TIMEOUT = 180.0  # the engine runs each expectation in a sandbox process
-
-HELPER = """\
-def _scale(x):
-    return x * 3
-
-
-def double(x):
-    return _scale(x)
-
-
-if __name__ == "__main__":
-    assert double(0) == 0
-    assert double(2) == 4
-"""
 
 
 def settled(diagnostics: list[types.Diagnostic]) -> bool:
@@ -37,7 +24,7 @@ async def test_bug_in_an_untested_helper_is_shown_on_the_helper_with_its_fix(
     client: LanguageClient, tmp_path
 ) -> None:
     path = tmp_path / "helper.py"
-    path.write_text(HELPER)
+    path.write_text(UNTESTED_HELPER)
     uri = open_file(client, str(path))
     found = await wait_for_diagnostics(client, uri, settled, RUN_TIMEOUT)
 

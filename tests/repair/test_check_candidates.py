@@ -18,7 +18,7 @@ from mgdebug.debugger.repair.check import check_candidates
 from mgdebug.debugger.repair.edits import TextEdit, apply_changes
 from mgdebug.debugger.repair.proposers import EditProposer
 from mgdebug.debugger.report import FixEdit, Report
-from mgdebug.debugger.sandbox import Sandbox
+from mgdebug.debugger.sandbox.pool import Sandbox
 
 SOURCE = '''\
 def largest(xs):

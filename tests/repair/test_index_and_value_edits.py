@@ -8,7 +8,7 @@ import ast
 from repair_support import candidates, code
 
 from mgdebug.debugger.repair.candidates import CandidateContext
-from mgdebug.debugger.repair.mutators_values import MAX_ATTRIBUTES, MAX_COLLECTED_NAMES
+from mgdebug.debugger.repair.mutators.values import MAX_ATTRIBUTES, MAX_COLLECTED_NAMES
 
 
 def _of_kind(

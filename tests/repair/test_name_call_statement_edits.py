@@ -7,7 +7,7 @@ import ast
 from repair_support import candidates, code, sources
 
 from mgdebug.debugger.repair.candidates import CandidateContext
-from mgdebug.debugger.repair.mutators_names import MAX_REPLACEMENTS
+from mgdebug.debugger.repair.mutators.names import MAX_REPLACEMENTS
 
 
 def test_variable_replaced_only_by_same_observed_type() -> None:

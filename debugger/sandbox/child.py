@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from .sandbox_protocol import Order
+from .protocol import Order
 
 _MB = 1024 * 1024
 _THREADS = 64  # threads count against RLIMIT_NPROC too; leave room for them

@@ -15,11 +15,11 @@ from weakref import WeakKeyDictionary
 
 import libcst as cst
 
-from .context import CandidateContext
-from .edits import ATOM, Edit, NotALiteral, fit, literal, literal_value
-from .mutators_bounds import REVERSIBLE_TYPES, shift_at
-from .scopes import known_type
-from .sites import Site, SiteIndex
+from ..context import CandidateContext
+from ..edits import ATOM, Edit, NotALiteral, fit, literal, literal_value
+from ..scopes import known_type
+from ..sites import Site, SiteIndex
+from .bounds import REVERSIBLE_TYPES, shift_at
 
 # Calls whose arguments are not the integers an index shift is about: sequences,
 # objects and text (`print(n + 1)` is never the fix), plus `range`, whose

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from mgdebug.analysis.model import Expectation
 
+from ..results import ExpectationResult
+from ..sandbox.protocol import Order
+from ..sandbox.timer import SoftTimeout, share
+from ..trace.saferepr import cap
+from .module import MESSAGE_LIMIT, BoundedWriter, Module, timed_out
 from .pytest_kept import Kept
-from .results import ExpectationResult
-from .run_module import MESSAGE_LIMIT, BoundedWriter, Module, timed_out
-from .saferepr import cap
-from .sandbox_protocol import Order
-from .sandbox_timer import SoftTimeout, share
 from .user_frames import classify_load_error
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from .context import CandidateContext
-from .edits import (
+from ..context import CandidateContext
+from ..edits import (
     ADDITIVE,
     Edit,
     literal_value,
@@ -22,8 +22,8 @@ from .edits import (
     refit_operands,
     same_spacing,
 )
-from .scopes import known_type, static_shape
-from .sites import Site, SiteIndex
+from ..scopes import known_type, static_shape
+from ..sites import Site, SiteIndex
 
 _ARITHMETIC: dict[type[cst.BaseBinaryOp], tuple[type[cst.BaseBinaryOp], ...]] = {
     cst.Add: (cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Divide, cst.Modulo, cst.Power),

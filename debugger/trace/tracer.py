@@ -27,12 +27,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..results import BlockSnapshot, CallRecord, TraceData
+from ..run.user_frames import cut_helper_frames
+from ..sandbox.protocol import TraceSpec
 from .instrument import instrument
 from .instrument_ast import KEEP, NONE, Plan
-from .results import BlockSnapshot, CallRecord, TraceData
 from .saferepr import RAW_TYPES, describe_exception, safe_repr
-from .sandbox_protocol import TraceSpec
-from .user_frames import cut_helper_frames
 
 _SKIPPED_VALUES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
 _SKIPPED_TYPES = frozenset(

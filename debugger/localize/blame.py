@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 from mgdebug.analysis.model import Expectation, FunctionInfo, ModuleInfo
 
-from .report import FailureEvidence, FunctionReport, Suspect
-from .results import BlockSnapshot, ExpectationResult
+from ..report import FailureEvidence, FunctionReport, Suspect
+from ..results import BlockSnapshot, ExpectationResult
 
 
 def function_reports(

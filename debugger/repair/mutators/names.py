@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from .context import CandidateContext
-from .edits import Edit
-from .scopes import Scope
-from .sites import Site, SiteIndex
+from ..context import CandidateContext
+from ..edits import Edit
+from ..scopes import Scope
+from ..sites import Site, SiteIndex
 
 # Every variable at a site multiplies the candidates; a wrong variable is
 # almost always one of the few of the same type, so more would only dilute.

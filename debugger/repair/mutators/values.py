@@ -15,10 +15,10 @@ from functools import lru_cache
 
 import libcst as cst
 
-from .context import CandidateContext
-from .edits import ADDITIVE, Edit, fit, parenthesize
-from .mutators_operators import CONCATENATED, operand_type, plain_assignment
-from .sites import Site, SiteIndex
+from ..context import CandidateContext
+from ..edits import ADDITIVE, Edit, fit, parenthesize
+from ..sites import Site, SiteIndex
+from .operators import CONCATENATED, operand_type, plain_assignment
 
 # A wrong attribute is almost always a near namesake (`successors` for
 # `predecessors`); the rest of a file's attributes would only dilute.

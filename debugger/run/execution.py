@@ -15,14 +15,14 @@ from typing import Any
 
 from mgdebug.analysis.model import Expectation
 
+from ..results import ExpectationResult
+from ..sandbox.protocol import Order
+from ..sandbox.timer import SoftTimer, share
+from ..trace.saferepr import cap, describe_exception, safe_repr
+from ..trace.tracer import make_tracer
 from .doctest_session import DoctestSession
+from .module import BoundedWriter, Module, timed_out
 from .pytest_session import PytestSession, session_root
-from .results import ExpectationResult
-from .run_module import BoundedWriter, Module, timed_out
-from .saferepr import cap, describe_exception, safe_repr
-from .sandbox_protocol import Order
-from .sandbox_timer import SoftTimer, share
-from .tracer import make_tracer
 
 _EXPECTATION_FILE = "<expectation>"
 _COMPARE_HELPER = "__mgdebug_compare__"

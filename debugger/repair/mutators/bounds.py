@@ -6,10 +6,10 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from .context import CandidateContext
-from .edits import ATOM, Edit, NotALiteral, fit, literal, literal_value, shifted
-from .scopes import known_type
-from .sites import Site, SiteIndex
+from ..context import CandidateContext
+from ..edits import ATOM, Edit, NotALiteral, fit, literal, literal_value, shifted
+from ..scopes import known_type
+from ..sites import Site, SiteIndex
 
 
 def _called(node: cst.CSTNode, name: str) -> bool:

@@ -7,10 +7,10 @@ from itertools import permutations
 
 import libcst as cst
 
-from .context import CandidateContext
-from .edits import Edit, literal, literal_value
-from .scopes import known_type
-from .sites import Site, SiteIndex
+from ..context import CandidateContext
+from ..edits import Edit, literal, literal_value
+from ..scopes import known_type
+from ..sites import Site, SiteIndex
 
 # Functions and methods that are easily confused with each other.
 _FUNCTION_GROUPS: tuple[tuple[str, ...], ...] = (

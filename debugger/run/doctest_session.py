@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from mgdebug.analysis.model import PYTEST_ALLOW_BYTES, PYTEST_ALLOW_UNICODE, Expectation
 
-from .results import ExpectationResult, RunStatus
-from .run_module import MESSAGE_LIMIT, BoundedWriter, timed_out
-from .saferepr import cap
-from .sandbox_timer import SoftTimeout, share
+from ..results import ExpectationResult, RunStatus
+from ..sandbox.timer import SoftTimeout, share
+from ..trace.saferepr import cap
+from .module import MESSAGE_LIMIT, BoundedWriter, timed_out
 
 if TYPE_CHECKING:
     from .execution import _Run

@@ -12,11 +12,11 @@ import sys
 import types
 from typing import Any
 
+from ..results import ExpectationResult, RunStatus
+from ..sandbox.protocol import Order
+from ..trace.saferepr import cap, describe_exception
+from ..trace.tracer import Tracer
 from .package_import import import_as_package_member, package_name
-from .results import ExpectationResult, RunStatus
-from .saferepr import cap, describe_exception
-from .sandbox_protocol import Order
-from .tracer import Tracer
 from .user_frames import NoStdin, classify_load_error, user_traceback
 
 MESSAGE_LIMIT = 4000

@@ -24,8 +24,8 @@ from typing import Any
 
 from mgdebug.analysis.model import BasicBlock, Expectation
 
-from .options import Limits
-from .sandbox_codec import ProtocolError, decode, encode
+from ..options import Limits
+from .codec import ProtocolError, decode, encode
 
 _HEADER = struct.Struct(">I")
 # Far above any honest message (a result's trace and output are bounded to a

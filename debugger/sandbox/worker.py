@@ -34,8 +34,8 @@ from typing import Any
 
 from mgdebug.analysis.model import Expectation
 
-from .results import ExpectationResult, RunStatus
-from .sandbox_protocol import ChannelClosed, Order, receive, send
+from ..results import ExpectationResult, RunStatus
+from .protocol import ChannelClosed, Order, receive, send
 
 _EXIT_FATAL = 70  # the grandchild's own machinery failed (sandbox bug)
 # Past a source's soft deadline (sandbox_timer.py), before the grandchild is
@@ -51,7 +51,9 @@ def _preload() -> None:
     import doctest  # noqa: F401
     import tempfile
 
-    from . import execution, sandbox_child, tracer  # noqa: F401
+    from ..run import execution  # noqa: F401
+    from ..trace import tracer  # noqa: F401
+    from . import child  # noqa: F401
 
     tempfile.gettempdir()  # probes the temp dir by writing a file: once, not per job
     _freeze()
@@ -222,8 +224,8 @@ def _cpu_seconds() -> float:
 
 
 def _grandchild(order: Order, first: int, todo: list[int], deadline: float, fd: int) -> None:
-    from .execution import run_expectations
-    from .sandbox_child import confine, write_module_file
+    from ..run.execution import run_expectations
+    from .child import confine, write_module_file
 
     gc.enable()  # the code under test may make cycles; imports stay frozen
     confine(order, fd)

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from .context import CandidateContext
-from .edits import UNARY, Edit, binary_level, deletion_summary, fit, operand_chain, short
-from .sites import Site, SiteIndex
+from ..context import CandidateContext
+from ..edits import UNARY, Edit, binary_level, deletion_summary, fit, operand_chain, short
+from ..sites import Site, SiteIndex
 
 _MAX_RETURNED_NAMES = 4
 _ENDS_FLOW = (cst.Return, cst.Raise, cst.Continue, cst.Break)

@@ -33,13 +33,13 @@ import time
 
 __all__ = ["kit_modules", "kit_folder", "worker_command"]
 
-_ROOT_MODULE = "mgdebug.debugger.sandbox_worker"
+_ROOT_MODULE = "mgdebug.debugger.sandbox.worker"
 _OLD_KIT_SECONDS = 24 * 3600
 _PREFIX = "mgdebug-sandbox-kit-"  # "mgdebug-sandbox-": skipped by the scratch copy
 
 # The worker's first lines, run by the user's interpreter.
 _ENTRY = '''\
-"""Start mgdebug's sandbox worker from this kit (written by mgdebug.debugger.child_kit)."""
+"""Start mgdebug's sandbox worker from this kit (written by mgdebug.debugger.sandbox.kit)."""
 import sys
 
 # Run as a script, so sys.path[0] is this folder and nothing else is added:
@@ -52,7 +52,7 @@ sys.dont_write_bytecode = False
 {imports}
 sys.dont_write_bytecode = True
 
-from mgdebug.debugger.sandbox_worker import main
+from mgdebug.debugger.sandbox.worker import main
 
 main()
 '''
@@ -61,11 +61,11 @@ _lock = threading.Lock()
 _cache: dict[str, str] = {}
 
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
+_DEBUGGER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Where the kit's packages live, in a checkout (editable install) and in site-packages alike.
 _PACKAGES = {
-    "mgdebug.debugger": _HERE,
-    "mgdebug.analysis": os.path.join(os.path.dirname(_HERE), "analysis"),
+    "mgdebug.debugger": _DEBUGGER,
+    "mgdebug.analysis": os.path.join(os.path.dirname(_DEBUGGER), "analysis"),
 }
 
 
@@ -73,14 +73,14 @@ def _module_file(name: str) -> str | None:
     """The source file of module `name`, None if it is not a module of the kit's packages.
 
     Plain path arithmetic rather than importlib.util.find_spec, which imports
-    the parents and costs a tenth of a second on every run.
+    the parents and costs a tenth of a second on every run. Subpackages
+    (`mgdebug.debugger.sandbox.worker`) are folders under their package's.
     """
-    package, _, leaf = name.rpartition(".")
-    folder = _PACKAGES.get(package)
-    if folder is None:
-        return None
-    path = os.path.join(folder, leaf + ".py")
-    return path if os.path.isfile(path) else None
+    for package, folder in _PACKAGES.items():
+        if name.startswith(package + "."):
+            path = os.path.join(folder, *name[len(package) + 1 :].split(".")) + ".py"
+            return path if os.path.isfile(path) else None
+    return None
 
 
 def _imports_of(name: str, path: str) -> set[str]:

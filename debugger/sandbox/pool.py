@@ -37,12 +37,12 @@ from typing import Any
 from mgdebug.analysis.model import Expectation
 from mgdebug.analysis.pytest_discovery import project_root
 
-from .child_kit import kit_folder, worker_command
+from ..options import Limits
+from ..results import ExpectationResult
 from .interpreter import Interpreter, own_interpreter
-from .options import Limits
-from .results import ExpectationResult
-from .sandbox_protocol import ChannelClosed, Order, TraceSpec, receive, send
-from .sandbox_scratch import (
+from .kit import kit_folder, worker_command
+from .protocol import ChannelClosed, Order, TraceSpec, receive, send
+from .scratch import (
     child_environment,
     copy_folder,
     external_copy,

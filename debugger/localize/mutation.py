@@ -22,12 +22,12 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .baseline import Baseline, Controls
-from .localize import Evidence, mutation_evidence
-from .repair.candidates import Candidate
-from .repair.check import candidate_wall_seconds
-from .repair.proposers import EditProposer
-from .results import ExpectationResult
+from ..baseline import Baseline, Controls
+from ..repair.candidates import Candidate
+from ..repair.check import candidate_wall_seconds
+from ..repair.proposers import EditProposer
+from ..results import ExpectationResult
+from .blame import Evidence, mutation_evidence
 
 # On QuixBugs, 5/10/15/25 mutants per line ranked the buggy line first for
 # 22/24/25/25 of 40 programs (one gathered run, scored offline): 15 is enough.

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from .context import CandidateContext
-from .edits import Edit, NotALiteral, literal, literal_value, makes_identity
-from .sites import Site, SiteIndex
+from ..context import CandidateContext
+from ..edits import Edit, NotALiteral, literal, literal_value, makes_identity
+from ..sites import Site, SiteIndex
 
 # The constants a default, initial value or sentinel most often should have been.
 _COMMON: tuple[object, ...] = (0, 1, -1, None, True, False, "")

@@ -21,7 +21,7 @@ import traceback
 import types
 from collections.abc import Iterator
 
-from .saferepr import cap, describe_exception
+from ..trace.saferepr import cap, describe_exception
 
 # mgdebug's debugger package, as its code objects name it (see tracer._TRACER_FILE)
 _HERE = os.path.dirname(os.path.abspath((lambda: None).__code__.co_filename))

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from .context import CandidateContext
-from .edits import NOT, Edit, fit
-from .sites import Site, SiteIndex
+from ..context import CandidateContext
+from ..edits import NOT, Edit, fit
+from ..sites import Site, SiteIndex
 
 
 def _is_condition(site: Site) -> bool:

@@ -1,0 +1,1 @@
+"""Localization: blame over the subfunction tree and line ranking with weighted evidence."""

@@ -1,0 +1,1 @@
+"""The edit generator's mutators, one module per family of small edits."""

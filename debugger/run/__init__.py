@@ -1,0 +1,1 @@
+"""Inside the sandbox child: loading the module and running each kind of expectation."""

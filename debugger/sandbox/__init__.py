@@ -1,0 +1,1 @@
+"""Running code under test in confined child processes, in the user's interpreter."""

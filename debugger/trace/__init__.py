@@ -1,0 +1,1 @@
+"""The tracer: AST instrumentation and bounded value snapshots, inside the child."""
