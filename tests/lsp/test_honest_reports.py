@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+from support import UNTESTED_HELPER
 
 from .conftest import open_file, wait_for_diagnostics
-from .test_untested_helper import HELPER, RUN_TIMEOUT, settled
+from .test_untested_helper import RUN_TIMEOUT, settled
 
 MISSING = '''\
 import mgdebug_absent_dependency
@@ -43,7 +44,7 @@ async def test_progress_of_a_debug_command_reaches_100_percent(
     client: LanguageClient, tmp_path
 ) -> None:
     path = tmp_path / "helper.py"
-    path.write_text(HELPER)
+    path.write_text(UNTESTED_HELPER)
     uri = open_file(client, str(path))
     await wait_for_diagnostics(client, uri, settled, RUN_TIMEOUT)
     before = set(client.progress_reports)
