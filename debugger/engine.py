@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from mgdebug.analysis.expectations import find_expectations, missing_expectation_hint
 from mgdebug.analysis.functions import analyze_module
@@ -32,7 +33,7 @@ from .results import CallRecord, ExpectationResult
 from .sandbox.interpreter import Interpreter, resolve_interpreter
 from .sandbox.pool import Job, Sandbox, TraceSpec
 
-__all__ = ["Cancelled", "DebugRequest", "ProgressCallback", "debug", "debug_source"]
+__all__ = ["Cancelled", "DebugRequest", "Engine", "ProgressCallback", "debug", "debug_source"]
 
 
 class Cancelled(Exception):
@@ -94,6 +95,21 @@ class DebugRequest:
     def report_progress(self, message: str, percent: int) -> None:
         if self.progress is not None:
             self.progress(message, percent)
+
+
+class Engine(Protocol):
+    """What front ends call: `debug_source`'s signature (a scripted engine in tests too)."""
+
+    def __call__(
+        self,
+        source: str,
+        path: str,
+        options: DebugOptions | None = None,
+        *,
+        cancel: threading.Event | None = None,
+        progress: ProgressCallback | None = None,
+        localized: Callable[[Report], None] | None = None,
+    ) -> Report: ...
 
 
 def debug_source(

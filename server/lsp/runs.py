@@ -26,15 +26,12 @@ from typing import TYPE_CHECKING, TypeVar
 from lsprotocol import types
 from pygls.progress import Progress
 
-from mgdebug.debugger.report import Report
-
 if TYPE_CHECKING:
-    from mgdebug.debugger.engine import ProgressCallback
+    from mgdebug.debugger.engine import Engine, ProgressCallback
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Engine = Callable[..., Report]  # the signature of mgdebug.debugger.engine.debug_source
 Work = Callable[[threading.Event, "ProgressCallback"], T]
 
 PROGRESS_AFTER = 0.5  # seconds: shorter runs would only flash a progress bar
