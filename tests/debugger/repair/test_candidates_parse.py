@@ -15,7 +15,7 @@ import pytest
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.debugger.repair.candidates import generate_candidates
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
 import bench_data  # noqa: E402
 
 if not (bench_data.BENCH_DIR / "quixbugs.jsonl").is_file():
