@@ -12,6 +12,7 @@ candidate becomes a checked fix. Each stage writes its part of the `Report`.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -91,6 +92,9 @@ class DebugRequest:
     cancel: threading.Event | None = None
     progress: ProgressCallback | None = None
     localized: Callable[[Report], None] | None = None
+    # A sandbox the caller started early (the CLI, to overlap the worker's start
+    # with its own imports); the caller closes it. None: the run makes its own.
+    sandbox: Sandbox | None = None
 
     def report_progress(self, message: str, percent: int) -> None:
         if self.progress is not None:
@@ -155,7 +159,11 @@ def debug(request: DebugRequest) -> Report:
     return report
 
 
-def _sandbox(request: DebugRequest, interpreter: Interpreter) -> Sandbox:
+def _sandbox(
+    request: DebugRequest, interpreter: Interpreter
+) -> contextlib.AbstractContextManager[Sandbox]:
+    if request.sandbox is not None:
+        return contextlib.nullcontext(request.sandbox)
     return Sandbox(request.path, request.options.limits, interpreter=interpreter)
 
 
