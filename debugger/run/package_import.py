@@ -25,11 +25,15 @@ from collections.abc import Callable
 from typing import Any
 
 
-def package_name(module_file: str) -> str | None:
-    """`pkg.sub.mod` for a module inside packages, else None (a top-level module)."""
+def package_name(module_file: str, stop: str = "") -> str | None:
+    """`pkg.sub.mod` for a module inside packages, else None (a top-level module).
+
+    Packages are folders with `__init__.py` (under `stop`, when given: the
+    name the module has for code that runs from that folder).
+    """
     parts = [os.path.splitext(os.path.basename(module_file))[0]]
     folder = os.path.dirname(os.path.abspath(module_file))
-    while os.path.isfile(os.path.join(folder, "__init__.py")):
+    while folder.startswith(stop) and os.path.isfile(os.path.join(folder, "__init__.py")):
         name = os.path.basename(folder)
         if not name.isidentifier():
             break

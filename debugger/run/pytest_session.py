@@ -14,13 +14,10 @@ standard library and pytest only: see child_kit.py).
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.util
 import os
 import re
 import sys
 import time
-import types
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +28,7 @@ from ..sandbox.protocol import Order
 from ..sandbox.timer import SoftTimeout, share
 from ..trace.saferepr import cap
 from .module import MESSAGE_LIMIT, BoundedWriter, Module, timed_out
+from .package_import import ServeModule, package_name
 from .pytest_kept import Kept
 from .user_frames import classify_load_error
 
@@ -63,37 +61,6 @@ def session_root(order: Order, exp: Expectation) -> str:
         if not inside.startswith(".." + os.sep) and scratch.endswith(os.sep + inside):
             return scratch[: -len(inside) - 1] or os.sep
     return os.path.dirname(scratch) or os.sep
-
-
-def _package_name(module_file: str, stop: str) -> str | None:
-    """`pkg.sub.mod` for a module inside packages (folders with __init__.py) under `stop`."""
-    parts = [os.path.splitext(os.path.basename(module_file))[0]]
-    folder = os.path.dirname(module_file)
-    while folder.startswith(stop) and os.path.isfile(os.path.join(folder, "__init__.py")):
-        parts.insert(0, os.path.basename(folder))
-        folder = os.path.dirname(folder)
-    return ".".join(parts) if len(parts) > 1 else None
-
-
-class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """A meta path finder and loader that gives `module` for the dotted `name`."""
-
-    def __init__(self, name: str, module: types.ModuleType) -> None:
-        self.name = name
-        self.module = module
-
-    def find_spec(  # type: ignore[override]
-        self, fullname: str, path: Any = None, target: Any = None
-    ) -> Any:
-        if fullname != self.name:
-            return None
-        return importlib.util.spec_from_loader(fullname, self, origin=self.module.__file__)
-
-    def create_module(self, spec: Any) -> types.ModuleType:  # type: ignore[override]
-        return self.module
-
-    def exec_module(self, module: types.ModuleType) -> None:
-        """Already executed: it is the module under test."""
 
 
 class PytestSession:
@@ -214,23 +181,23 @@ class PytestSession:
         _KEPT[key] = kept if kept.usable else None
         return 0
 
-    def alias_module(self) -> _Alias | None:
-        """Have `import pkg.mod` give the module under test, when it lies in a package.
+    def alias_module(self) -> ServeModule | None:
+        """Have `import pkg.mod` give the module under test, under pytest's name for it.
 
-        The module under test is loaded as `mod` (and traced): without the
-        alias, tests importing `pkg.mod` would import another copy from disk,
-        whose calls the tracer does not see. A finder, not an entry in
-        sys.modules, so that the packages above it are imported as pytest's
-        sys.path (rootdir, `pythonpath`, conftest.py) allows, as for the user.
+        run/module.py loads a package member as `pkg.mod`, the name it has
+        from the folders above it; from the project root (pytest's rootdir,
+        on sys.path) it may be a shorter one. Without the alias, tests
+        importing that name would import another copy from disk, whose calls
+        the tracer does not see.
         """
-        name = _package_name(self.run.order.module_file, self.root + os.sep)
+        name = package_name(self.run.order.module_file, self.root + os.sep)
         if name is None or name in sys.modules:
-            return None
-        alias = _Alias(name, self.run.module.module)
+            return None  # usually so: run/module.py loaded it as `pkg.mod` already
+        alias = ServeModule(name, self.run.module.module, lambda module: None)
         sys.meta_path.insert(0, alias)
         return alias
 
-    def forget(self, before: set[str], alias: _Alias | None) -> None:
+    def forget(self, before: set[str], alias: ServeModule | None) -> None:
         """Unload what the session imported from the project copy (test modules, conftest).
 
         The next candidate source must be imported afresh by its tests, and
