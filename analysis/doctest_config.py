@@ -3,11 +3,10 @@
 `python -m doctest` uses no option flags at all, so neither does mgdebug by
 default. A project that runs its doctests through pytest (`--doctest-modules`
 in `addopts`) gets pytest's `doctest_optionflags` instead, whose default is
-ELLIPSIS. The config file is found as pytest finds it: from the file's folder
-upwards, the first of pytest.ini, .pytest.ini, pyproject.toml (with
-[tool.pytest.ini_options]), tox.ini (with [pytest]) or setup.cfg (with
-[tool:pytest]) in the nearest folder that has one. Static: the files are
-parsed, nothing is run.
+ELLIPSIS. The config file is found as pytest finds it
+(`pytest_discovery.pytest_config_file`, in pytest's precedence), in the
+nearest folder upwards that has one. Static: the files are parsed, nothing
+is run.
 """
 
 from __future__ import annotations
@@ -18,9 +17,11 @@ import importlib
 import os
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .model import PYTEST_ALLOW_BYTES, PYTEST_ALLOW_UNICODE
+from .pytest_discovery import pytest_config_file
 
 
 @dataclass(frozen=True)
@@ -82,25 +83,19 @@ def _words(value: Any) -> list[str]:
 
 
 def _find_pytest_config(folder: str) -> tuple[str, dict[str, Any]] | None:
-    """The nearest pytest config file from `folder` upwards, and its pytest options."""
-    while True:
-        for name in ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"):
-            candidate = os.path.join(folder, name)
-            if not os.path.isfile(candidate):
-                continue
-            options = _read_options(candidate, name)
-            if options is not None:
-                return candidate, options
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
+    """The nearest pytest config file from `folder` upwards (as pytest_discovery finds
+    it, in pytest's precedence), and its pytest options."""
+    for place in (Path(folder), *Path(folder).parents):
+        found = pytest_config_file(place)
+        if found is not None:
+            return str(found), _read_options(str(found), found.name) or {}
+    return None
 
 
 def _read_options(path: str, name: str) -> dict[str, Any] | None:
-    """pytest's options in one candidate file; None when the file is not a pytest config."""
-    if name == "pyproject.toml":
-        return _toml_options(path)
+    """pytest's options in one config file; None when they cannot be read."""
+    if name.endswith(".toml"):
+        return _toml_options(path, name)
     section = {"pytest.ini": "pytest", ".pytest.ini": "pytest", "tox.ini": "pytest"}.get(
         name, "tool:pytest"
     )
@@ -116,7 +111,7 @@ def _read_options(path: str, name: str) -> dict[str, Any] | None:
     return {} if name in ("pytest.ini", ".pytest.ini") else None
 
 
-def _toml_options(path: str) -> dict[str, Any] | None:
+def _toml_options(path: str, name: str) -> dict[str, Any] | None:
     try:
         toml: Any = importlib.import_module("tomllib")
     except ImportError:  # Python 3.10: tomli, if the environment has it
@@ -129,5 +124,11 @@ def _toml_options(path: str) -> dict[str, Any] | None:
             data = toml.load(f)
     except (OSError, ValueError):
         return None
-    options = data.get("tool", {}).get("pytest", {}).get("ini_options")
-    return dict(options) if isinstance(options, dict) else None
+    if name == "pyproject.toml":
+        tool_pytest = data.get("tool", {}).get("pytest", {})
+        # [tool.pytest.ini_options], or since pytest 9 [tool.pytest] itself.
+        is_table = isinstance(tool_pytest, dict)
+        table = tool_pytest.get("ini_options", tool_pytest) if is_table else None
+    else:  # pytest.toml: a [pytest] table
+        table = data.get("pytest")
+    return dict(table) if isinstance(table, dict) else None
