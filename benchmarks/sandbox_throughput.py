@@ -5,7 +5,7 @@
 Candidate edits of a small QuixBugs-like program (recursive selection, one
 wrong constant) come from the real candidate generator and run untraced
 against 4 eval expectations with stop-at-first-failure, handed over in
-batches as repair/search.py does. Two ways, side by side and alternating
+batches as repair/check.py does. Two ways, side by side and alternating
 round by round, since the machine is shared and noisy:
 
 - `run_many`: one job, hence one forked grandchild, per candidate;
@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation, Origin
 from mgdebug.debugger.repair.candidates import generate_candidates
-from mgdebug.debugger.repair.search import BATCH
+from mgdebug.debugger.repair.check import BATCH
 from mgdebug.debugger.results import ExpectationResult
 from mgdebug.debugger.sandbox.pool import Job, Sandbox
 

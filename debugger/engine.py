@@ -331,10 +331,8 @@ def _could_not_run(report: Report, baseline: Baseline, failure: ExpectationResul
     report.functions = list(reports.values())
     line = report.could_not_run.line
     if not report.could_not_run.environment and line is not None:
-        owner = next(
-            (f.qualname for f in module.functions.values() if f.line <= line <= f.end_line),
-            "<module>",
-        )
+        func = module.function_at(line)
+        owner = func.qualname if func is not None else "<module>"
         report.suspects = [
             Suspect(
                 function=owner,

@@ -8,10 +8,10 @@ which pass, ranks them and says how the search ended.
 from __future__ import annotations
 
 from ..baseline import Baseline, Controls
-from .check import BATCH, SearchOutcome, check_candidates
+from .check import SearchOutcome, check_candidates
 from .proposers import EditProposer, PairProposer, SuspiciousLines
 
-__all__ = ["BATCH", "SearchOutcome", "search_fixes"]  # BATCH: benchmarks/sandbox_throughput.py
+__all__ = ["SearchOutcome", "search_fixes"]
 
 
 def search_fixes(baseline: Baseline, controls: Controls, lines: SuspiciousLines) -> SearchOutcome:
