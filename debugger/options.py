@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # the child kit (sandbox/kit.py) carries this module, but not the model layer
+    from .llm.config import ModelConfig
+
+Strategy = Literal["mgdebug", "mgdebugger", "ldb"]
 
 
 @dataclass
@@ -16,6 +23,26 @@ class Limits:
     output_bytes: int = 1_000_000  # stdout/stderr kept per run
     file_mb: int = 16  # largest file code under test may write
     drop_privileges: bool = True  # started as root: run code under test as `nobody`
+    # Environment variables code under test may see beyond the allow-list
+    # (sandbox/scratch.py): `--pass-env NAME`.
+    pass_env: tuple[str, ...] = ()
+    # The kernel's own wall where it has one (sandbox/landlock.py): writes only in
+    # the scratch folder, no TCP, no signals out. `network` leaves TCP open.
+    landlock: bool = True
+    network: bool = False
+
+
+@dataclass
+class ModelOptions:
+    """The model half of a run (debugger/llm/); `config` None: offline, nothing changes."""
+
+    config: ModelConfig | None = None
+    strategy: Strategy = "mgdebug"
+    max_calls: int = 20  # requests per run (--model-budget); cached answers are free
+    rounds: int = 3  # fix attempts per function: the first answer and retries with new failures
+    use_cache: bool = True  # --no-cache: ask the endpoint again
+    # --show-prompts: called with each prompt as sent (after redaction).
+    show_prompt: Callable[[list[dict[str, str]]], None] | None = None
 
 
 @dataclass
@@ -35,3 +62,4 @@ class DebugOptions:
     # The interpreter code under test runs in (--python / the `python` setting);
     # None: found from $VIRTUAL_ENV, a .venv/venv of the project, else mgdebug's own.
     python: str | None = None
+    model: ModelOptions = field(default_factory=ModelOptions)

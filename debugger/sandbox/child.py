@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
+from .landlock import restrict
 from .protocol import Order
 
 _MB = 1024 * 1024
@@ -69,8 +70,18 @@ def make_guard(
     allowed: tuple[str, ...], denied: tuple[str, ...], allow_processes: bool
 ) -> Callable[[str, tuple[Any, ...]], None]:
     """An audit hook refusing process creation and writes outside `allowed`."""
-    allowed = tuple(os.path.realpath(p) for p in allowed)
-    denied = tuple(os.path.realpath(p) for p in denied)
+    # Bound now: code under test could replace os.path.realpath (which the
+    # check calls) with one that says every path is inside the scratch copy.
+    realpath, readlink, fsdecode, fspath, isabs, join = (
+        os.path.realpath,
+        os.readlink,
+        os.fsdecode,
+        os.fspath,
+        os.path.isabs,
+        os.path.join,
+    )
+    allowed = tuple(realpath(p) for p in allowed)
+    denied = tuple(realpath(p) for p in denied)
     watched = frozenset(_PATH_EVENTS) | {"open", "os.kill", "os.killpg"}
     if not allow_processes:
         watched |= _PROCESS_EVENTS
@@ -81,10 +92,11 @@ def make_guard(
     def check_path(event: str, path: Any, dir_fd: Any) -> None:
         if isinstance(path, int) or path is None:
             return  # an already open descriptor: checked when it was opened
-        text = os.fsdecode(os.fspath(path))
-        if isinstance(dir_fd, int) and not os.path.isabs(text):
-            text = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), text)
-        real = os.path.realpath(text)
+        text = fsdecode(fspath(path))
+        # dir_fd -1 is how the audit events say "no dir_fd" (relative to the cwd).
+        if isinstance(dir_fd, int) and dir_fd >= 0 and not isabs(text):
+            text = join(readlink(f"/proc/self/fd/{dir_fd}"), text)
+        real = realpath(text)
         if real == os.devnull:
             return
         if _under(real, denied) or not _under(real, allowed):
@@ -157,6 +169,8 @@ def confine(order: Order, result_fd: int) -> None:
         os.setuid(uid)
         # pytest names its temp dir after the user and checks who owns it.
         os.environ.update(USER="nobody", LOGNAME="nobody", HOME=order.scratch_root)
+    if order.scratch_base:
+        restrict([order.scratch_base], network=limits.network)
     denied = (order.user_root,) if order.user_root else ()
     sys.addaudithook(
         make_guard((order.scratch_root, tempfile.gettempdir()), denied, limits.max_processes > 0)

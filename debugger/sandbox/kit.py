@@ -89,6 +89,10 @@ def _imports_of(name: str, path: str) -> set[str]:
         tree = ast.parse(f.read(), path)
     package = name.rpartition(".")[0]
     found: set[str] = set()
+    # `if TYPE_CHECKING:` imports are for the type checker only: never run.
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            node.body = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("mgdebug."))
@@ -184,10 +188,14 @@ def _source_digest() -> str:
     """
     digest = hashlib.sha256()
     for package, folder in sorted(_PACKAGES.items()):
-        for name in sorted(os.listdir(folder)):
-            if name.endswith(".py"):
-                with open(os.path.join(folder, name), "rb") as f:
-                    digest.update(f"{package}.{name}\0".encode() + f.read() + b"\0")
+        # Subpackages too: the worker itself lives in debugger/sandbox/.
+        for root, dirs, names in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(names):
+                if name.endswith(".py"):
+                    relative = os.path.relpath(os.path.join(root, name), folder)
+                    with open(os.path.join(root, name), "rb") as f:
+                        digest.update(f"{package}/{relative}\0".encode() + f.read() + b"\0")
     return digest.hexdigest()[:20]
 
 

@@ -19,6 +19,7 @@ installation, which that interpreter does not have.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
 import os
@@ -173,6 +174,22 @@ def _unprivileged(sys_path: Sequence[str]) -> tuple[int, int] | None:
     return nobody.pw_uid, nobody.pw_gid
 
 
+_PR_SET_DUMPABLE = 4
+
+
+@functools.cache
+def close_own_proc_files() -> bool:
+    """Make this process non-dumpable, once: code under test running as the same user
+    could otherwise read `/proc/<mgdebug pid>/environ` (every API key) or attach to it."""
+    try:
+        import ctypes  # here: a run that never starts a sandbox does not pay for it
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
 class Sandbox:
     """Confined, parallel runs of jobs against one user file. Not thread-safe: one caller."""
 
@@ -184,6 +201,7 @@ class Sandbox:
         interpreter: Interpreter | None = None,
     ) -> None:
         """`interpreter`: what code under test runs in (None: mgdebug's own)."""
+        close_own_proc_files()
         self.module_path = os.path.abspath(module_path)
         self.interpreter = interpreter or own_interpreter()
         self.limits = limits if limits is not None else Limits()
@@ -227,6 +245,28 @@ class Sandbox:
         with self._lock:
             self._start_workers(1)
 
+    def isolation(self) -> dict[str, object]:
+        """Which walls hold code under test on this machine: `sandbox` in `--json`.
+
+        `level` is "kernel" when Landlock confines writes, the network and
+        signals; "hook" when only the privilege drop (if any), rlimits and the
+        audit hook do — which code that attacks the checker from inside its
+        own process can get around (README, "Security").
+        """
+        from .landlock import abi_version, layers
+
+        abi = abi_version() if self.limits.landlock else 0
+        walls = [
+            "separate user (nobody)" if self._run_as else "same user as mgdebug",
+            *layers(abi),
+            "rlimits: CPU, memory, file size, processes",
+            "environment: allow-list, private HOME and TMPDIR",
+            "audit hook: process starts and writes outside the scratch copy",
+        ]
+        if self.limits.network and abi >= 4:
+            walls.remove("landlock: no TCP connections")
+        return {"level": "kernel" if abi else "hook", "landlock_abi": abi, "layers": walls}
+
     def worker_pids(self) -> list[int]:
         return [w.pid for w in self._workers]
 
@@ -257,14 +297,15 @@ class Sandbox:
         if not self._finalizer.alive:
             raise RuntimeError("this Sandbox is closed")
         self._ensure_scratch()
-        env = child_environment(os.environ)
+        env = child_environment(os.environ, self._base[0], self.limits.pass_env)
         while len(self._workers) < min(count, self.worker_count):
             self._workers.append(_Worker(env, self._base[0], self.interpreter.path))
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.process.kill()
         worker.stop()
-        fresh = _Worker(child_environment(os.environ), self._base[0], self.interpreter.path)
+        env = child_environment(os.environ, self._base[0], self.limits.pass_env)
+        fresh = _Worker(env, self._base[0], self.interpreter.path)
         self._workers[self._workers.index(worker)] = fresh
         return fresh
 
@@ -286,6 +327,7 @@ class Sandbox:
             limits=self.limits,
             test_files=self._test_files(job.expectations),
             run_as=self._run_as,
+            scratch_base=self._base[0] if self.limits.landlock else "",
         )
 
     def _test_files(self, expectations: Sequence[Expectation]) -> dict[str, str]:

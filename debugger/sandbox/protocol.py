@@ -64,6 +64,9 @@ class Order:
     # expectations with `wall_seconds` of its own (Sandbox.run_candidates).
     # Empty: the order is `source` alone.
     candidates: Sequence[str] = ()
+    # The run's scratch folder (the copy, HOME, TMPDIR): the only place the
+    # kernel lets the code under test write (landlock.py). "" : no Landlock.
+    scratch_base: str = ""
 
     def sources(self) -> Sequence[str]:
         return self.candidates or (self.source,)

@@ -348,6 +348,7 @@ class Worker:
             if outcome != "ended":
                 child.kill()
             status = child.reap()
+            kill_strays()
             if outcome == "parent-gone":
                 return False
             if outcome == "cancelled":
@@ -407,7 +408,68 @@ class Worker:
                     child.fatal = message[1]
 
 
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _prctl(option: int, value: int) -> bool:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False  # not Linux, or no libc: the process-group kill still applies
+
+
+def adopt_orphans() -> bool:
+    """Inherit every process the code under test orphans.
+
+    (The worker dies with its parent by itself: it reads end-of-file on its
+    control pipe.) A grandchild's descendants that escape its process group (`setsid`,
+    double fork) are re-parented to this worker instead of init, so
+    `kill_strays` can end them when the run is over.
+    """
+    return _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                found.extend(int(word) for word in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def kill_strays() -> int:
+    """Kill every process left under this worker once a grandchild is reaped; how many.
+
+    Between runs the worker has no child of its own, so whatever is left is
+    something the code under test started and did not stop. Killing one
+    re-parents its children here; the loop ends when none is left.
+    """
+    killed = 0
+    for _ in range(1000):
+        strays = _children(os.getpid())
+        if not strays:
+            break
+        for pid in strays:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+            killed += 1
+    return killed
+
+
 def main() -> None:
+    adopt_orphans()
     # Keep the protocol pipes off fds 0/1 so that a stray print (ours or a
     # plugin's at import) cannot corrupt a frame.
     control_in, control_out = os.dup(0), os.dup(1)

@@ -138,3 +138,23 @@ def test_a_project_folder_named_like_the_stdlib_does_not_shadow_the_worker(
     with Sandbox(str(path), workers=1) as box:
         (result,) = box.run(Job(SOURCE, find_expectations(module, str(path))))
     assert result.status == "fail", result.message
+
+
+def test_a_change_to_the_worker_makes_a_new_kit(tmp_path: Path) -> None:
+    # The worker lives in a subpackage (debugger/sandbox/): an upgraded mgdebug
+    # whose only change is there must not keep running the old worker.
+    from mgdebug.debugger.sandbox import kit
+
+    debugger = tmp_path / "debugger"
+    shutil.copytree(kit._DEBUGGER, debugger, ignore=shutil.ignore_patterns("__pycache__"))
+    saved = dict(kit._PACKAGES)
+    try:
+        kit._PACKAGES.clear()
+        kit._PACKAGES["mgdebug.debugger"] = str(debugger)
+        before = kit._source_digest()
+        worker = debugger / "sandbox" / "worker.py"
+        worker.write_text(worker.read_text() + "\n# changed\n")
+        assert kit._source_digest() != before
+    finally:
+        kit._PACKAGES.clear()
+        kit._PACKAGES.update(saved)
