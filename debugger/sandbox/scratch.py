@@ -81,8 +81,8 @@ def child_environment(
     if home and "PYTHONUSERBASE" not in env and os.path.isdir(os.path.join(home, ".local")):
         env["PYTHONUSERBASE"] = os.path.join(home, ".local")
     if scratch_base is not None:
-        env["HOME"] = os.path.join(scratch_base, "home")
-        env["TMPDIR"] = os.path.join(scratch_base, "tmp")
+        env["HOME"] = os.path.join(scratch_base, PRIVATE, "home")
+        env["TMPDIR"] = os.path.join(scratch_base, PRIVATE, "tmp")
     env.update(PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
     return env
 
@@ -178,6 +178,9 @@ def external_copy(scratch_root: str, path: str) -> str:
     return os.path.join(scratch_root, ".mgdebug-external", digest, os.path.basename(path))
 
 
+# Beside the copy of the user's folder (named like it): the code's HOME and TMPDIR.
+# A user folder named like this is copied as "workspace" instead.
+PRIVATE = ".mgdebug-private"
 _OWNER = ".mgdebug-owner"  # "<pid> <start time>" of the process that made a scratch folder
 
 
@@ -235,8 +238,10 @@ def make_scratch(user_root: str | None, folder_name: str) -> tuple[str, str]:
     with open(os.path.join(base, _OWNER), "w", encoding="ascii") as f:
         f.write(_process_identity(os.getpid()))
     for private in ("home", "tmp"):
-        os.makedirs(os.path.join(base, private))
-    root = os.path.join(base, folder_name or "workspace")
+        os.makedirs(os.path.join(base, PRIVATE, private))
+    if not folder_name or folder_name in (PRIVATE, _OWNER):
+        folder_name = "workspace"
+    root = os.path.join(base, folder_name)
     os.makedirs(root)
     if user_root is not None:
         copy_folder(user_root, root)

@@ -204,3 +204,12 @@ def test_replacing_realpath_does_not_open_the_guard(box: Sandbox) -> None:
     )
     assert not marker.exists()
     assert result.status == "error" and "not allowed" in (result.actual or "") + result.message
+
+
+@pytest.mark.parametrize("folder", ["tmp", "home", ".mgdebug-private"])
+def test_a_project_folder_named_like_the_private_ones_runs(tmp_path: Path, folder: str) -> None:
+    project = tmp_path / folder
+    project.mkdir()
+    (project / "mod.py").write_text(SOURCE)
+    with Sandbox(str(project / "mod.py"), Limits(wall_seconds=10)) as sandbox:
+        assert eval(run_one(sandbox, "listing()")) == ["mod.py"]  # noqa: S307
