@@ -67,13 +67,23 @@ def _child_env() -> dict[str, str]:
 
 
 def run_doctest_truth(entry: Entry) -> list[dict[str, Any]]:
-    cmd = [str(entry.python), str(HERE / "conformance_truth.py"), "--root",
-           str(entry.import_root), "--module", entry.import_name, "--path", str(entry.path),
-           "--flags", " ".join(entry.doctest_flags)]
+    cmd = [
+        str(entry.python),
+        str(HERE / "conformance_truth.py"),
+        "--root",
+        str(entry.import_root),
+        "--module",
+        entry.import_name,
+        "--path",
+        str(entry.path),
+        "--flags",
+        " ".join(entry.doctest_flags),
+    ]
     if entry.doctests_by_pytest:
         cmd.append("--pytest")
-    done = subprocess.run(cmd, capture_output=True, text=True, env=_child_env(),
-                          cwd=entry.root, timeout=TIMEOUT)
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, env=_child_env(), cwd=entry.root, timeout=TIMEOUT
+    )
     if done.returncode != 0:
         raise RuntimeError(f"doctest ground truth failed: {done.stderr[-800:]}")
     verdicts: list[dict[str, Any]] = json.loads(done.stdout)["verdicts"]
@@ -85,22 +95,25 @@ def mgdebug_supports_python(mgdebug: Path) -> bool:
     return "--python" in done.stdout
 
 
-def run_mgdebug(entry: Entry, mgdebug: Path, pass_python: bool) -> tuple[dict[str, Any], int,
-                                                                         float]:
+def run_mgdebug(
+    entry: Entry, mgdebug: Path, pass_python: bool
+) -> tuple[dict[str, Any], int, float]:
     cmd = [str(mgdebug), str(entry.path), "--json", "--no-search"]
     for test in entry.test_files:
         cmd += ["--test", str(test)]
     if pass_python:
         cmd += ["--python", str(entry.python)]
     start = time.monotonic()
-    done = subprocess.run(cmd, capture_output=True, text=True, env=_child_env(),
-                          cwd=entry.root, timeout=TIMEOUT)
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, env=_child_env(), cwd=entry.root, timeout=TIMEOUT
+    )
     seconds = time.monotonic() - start
     try:
         report: dict[str, Any] = json.loads(done.stdout)
     except json.JSONDecodeError as error:
-        raise RuntimeError(f"mgdebug exit {done.returncode}, no JSON: "
-                           f"{done.stderr[-800:]}") from error
+        raise RuntimeError(
+            f"mgdebug exit {done.returncode}, no JSON: {done.stderr[-800:]}"
+        ) from error
     return report, done.returncode, seconds
 
 
@@ -112,31 +125,49 @@ def run_pytest_truth(entry: Entry, test_files: list[str]) -> dict[str, Any]:
         env = _child_env()
         env["PYTHONPATH"] = str(HERE)  # only for the recording plugin
         env["CONFORMANCE_PYTEST_OUT"] = str(out)
-        cmd = [str(entry.python), "-m", "pytest", "-q", "-p", "conformance_pytest_plugin",
-               "-p", "no:cacheprovider", *test_files]
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=entry.root,
-                              timeout=TIMEOUT)
+        cmd = [
+            str(entry.python),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "conformance_pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            *test_files,
+        ]
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, cwd=entry.root, timeout=TIMEOUT
+        )
         if not out.exists():
-            raise RuntimeError(f"pytest wrote no report (exit {done.returncode}): "
-                               f"{(done.stdout + done.stderr)[-800:]}")
+            raise RuntimeError(
+                f"pytest wrote no report (exit {done.returncode}): "
+                f"{(done.stdout + done.stderr)[-800:]}"
+            )
         recorded: dict[str, Any] = json.loads(out.read_text())
         return recorded
 
 
 def run_entry(entry: Entry, mgdebug: Path, pass_python: bool, repeat: int = 1) -> dict[str, Any]:
     """Everything measured for one module; errors of the harness are reported, not hidden."""
-    row: dict[str, Any] = {"name": entry.name, "module": str(entry.path),
-                           "doctest_flags": entry.doctest_flags,
-                           "doctests_by_pytest": entry.doctests_by_pytest}
+    row: dict[str, Any] = {
+        "name": entry.name,
+        "module": str(entry.path),
+        "doctest_flags": entry.doctest_flags,
+        "doctests_by_pytest": entry.doctests_by_pytest,
+    }
     try:
         verdicts = run_doctest_truth(entry)
         # Examples whose line could not be found cannot be matched: counted, not hidden.
         row["doctest_unlocated"] = sum(1 for v in verdicts if v["line"] is None)
         truth_doctests = doctest_truth(verdicts)
         report, code, seconds = run_mgdebug(entry, mgdebug, pass_python)
-        row.update(mgdebug_exit=code, mgdebug_seconds=round(seconds, 2),
-                   interpreter=report.get("interpreter"),
-                   mgdebug_messages=report.get("messages", [])[:5])
+        row.update(
+            mgdebug_exit=code,
+            mgdebug_seconds=round(seconds, 2),
+            interpreter=report.get("interpreter"),
+            mgdebug_messages=report.get("messages", [])[:5],
+        )
         mine = mgdebug_items(report)
         files = [str(f) for f in entry.test_files]
         files += [k[1] for k in (m.key for m in mine) if k[0] == "pytest" and k[1] not in files]
@@ -144,8 +175,9 @@ def run_entry(entry: Entry, mgdebug: Path, pass_python: bool, repeat: int = 1) -
         row["pytest_collect_errors"] = recorded["collect_errors"]
         result = compare(truth_doctests, pytest_truth(recorded["items"]), mine, files)
         row.update(result.as_dict())
-        runs = [mine] + [mgdebug_items(run_mgdebug(entry, mgdebug, pass_python)[0])
-                         for _ in range(repeat - 1)]
+        runs = [mine] + [
+            mgdebug_items(run_mgdebug(entry, mgdebug, pass_python)[0]) for _ in range(repeat - 1)
+        ]
         row["unstable"] = unstable(runs) if repeat > 1 else []
     except (RuntimeError, ValueError, KeyError, subprocess.TimeoutExpired, OSError) as error:
         row["error"] = str(error)
@@ -166,8 +198,10 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     disagree = sum(len(r["disagree"]) for r in ok)
     both = agree + disagree
     return {
-        "entries": len(rows), "harness_errors": len(rows) - len(ok),
-        "agree": agree, "disagree": disagree,
+        "entries": len(rows),
+        "harness_errors": len(rows) - len(ok),
+        "agree": agree,
+        "disagree": disagree,
         "agreement_percent": _percent(agree, both),
         # The stricter figure: a miss counts against mgdebug too.
         "conformance_percent": _percent(agree, both + sum(len(r["missing"]) for r in ok)),
@@ -190,9 +224,11 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def table(rows: list[dict[str, Any]], total: dict[str, Any]) -> str:
     """A Markdown table, one line per module and the total."""
-    lines = ["| module | doctest examples (failing) | agree | disagree | missing "
-             "| pytest tests selected/all | agree | disagree | extra | mgdebug s |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| module | doctest examples (failing) | agree | disagree | missing "
+        "| pytest tests selected/all | agree | disagree | extra | mgdebug s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         if "error" in r:
             lines.append(f"| {r['name']} | harness error: {_one_line(r['error'])} |||||||||")
@@ -203,22 +239,28 @@ def table(rows: list[dict[str, Any]], total: dict[str, Any]) -> str:
             f"| {r['agree_doctest']} | {dis_doc} "
             f"| {len(r['missing'])} | {r['pytest_selected']}/{r['pytest_tests']} "
             f"| {r['agree'] - r['agree_doctest']} | {len(r['disagree']) - dis_doc} "
-            f"| {len(r['extra'])} | {r['mgdebug_seconds']} |")
+            f"| {len(r['extra'])} | {r['mgdebug_seconds']} |"
+        )
     t = total
     lines.append(
         f"| **total** | {t['doctest_examples']} ({t['doctest_failing']}) | {t['agree_doctest']} "
         f"| {t['disagree_doctest']} "
         f"| {t['missing']} | {t['pytest_selected']}/{t['pytest_tests']} | {t['agree_pytest']} "
-        f"| {t['disagree_pytest']} | {t['extra']} | |")
+        f"| {t['disagree_pytest']} | {t['extra']} | |"
+    )
     lines.append("")
-    lines.append(f"Agreement over the items both ran: **{t['agree']}/{t['agree'] + t['disagree']}"
-                 f" ({t['agreement_percent']}%)**; doctest examples "
-                 f"{t['agree_doctest']}/{t['agree_doctest'] + t['disagree_doctest']}, pytest tests "
-                 f"{t['agree_pytest']}/{t['agree_pytest'] + t['disagree_pytest']}; "
-                 f"{t['doctest_unlocated']} doctest example(s) not matched (no file line).")
-    lines.append(f"Counting the {t['missing']} item(s) mgdebug did not run as wrong: "
-                 f"**{t['agree']}/{t['agree'] + t['disagree'] + t['missing']} "
-                 f"({t['conformance_percent']}%)**.")
+    lines.append(
+        f"Agreement over the items both ran: **{t['agree']}/{t['agree'] + t['disagree']}"
+        f" ({t['agreement_percent']}%)**; doctest examples "
+        f"{t['agree_doctest']}/{t['agree_doctest'] + t['disagree_doctest']}, pytest tests "
+        f"{t['agree_pytest']}/{t['agree_pytest'] + t['disagree_pytest']}; "
+        f"{t['doctest_unlocated']} doctest example(s) not matched (no file line)."
+    )
+    lines.append(
+        f"Counting the {t['missing']} item(s) mgdebug did not run as wrong: "
+        f"**{t['agree']}/{t['agree'] + t['disagree'] + t['missing']} "
+        f"({t['conformance_percent']}%)**."
+    )
     return "\n".join(lines)
 
 
@@ -240,8 +282,14 @@ def listing(rows: list[dict[str, Any]], kind: str) -> str:
                 rest = f"{rest} [{d['mgdebug_line']}]"
             elif "mgdebug" in d:
                 mine = f"mgdebug says {d['mgdebug']} ({d['mgdebug_status']})"
-            sig = (r["name"], d["kind"], _short(file), truth, mine,
-                   _one_line(d.get("mgdebug_message") or d.get("truth_message", "")))
+            sig = (
+                r["name"],
+                d["kind"],
+                _short(file),
+                truth,
+                mine,
+                _one_line(d.get("mgdebug_message") or d.get("truth_message", "")),
+            )
             groups.setdefault(sig, []).append(rest)
     out = []
     for (name, item_kind, file, truth, mine, message), places in groups.items():
@@ -249,8 +297,10 @@ def listing(rows: list[dict[str, Any]], kind: str) -> str:
         if all(p.split(" ")[0].isdigit() for p in places):
             places.sort(key=lambda p: int(p.split(" ")[0]))
         where = f"{file}{sep}{', '.join(places)}"
-        out.append(f"- {name}, {len(places)} {item_kind} item(s) `{where}`: {truth}, "
-                   f"{mine}" + (f": {message}" if message else ""))
+        out.append(
+            f"- {name}, {len(places)} {item_kind} item(s) `{where}`: {truth}, "
+            f"{mine}" + (f": {message}" if message else "")
+        )
     return "\n".join(out)
 
 
@@ -266,6 +316,7 @@ def _one_line(text: str) -> str:
 
 def select(only: list[str], limit: int | None) -> list[Entry]:
     """The corpus entries asked for; projects are prepared (downloaded, venv) only if used."""
+
     def wanted(name: str) -> bool:
         return not only or any(o in name for o in only)
 
@@ -280,24 +331,31 @@ def select(only: list[str], limit: int | None) -> list[Entry]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", default=[],
-                        help="entries whose name contains this (repeatable)")
+    parser.add_argument(
+        "--only", action="append", default=[], help="entries whose name contains this (repeatable)"
+    )
     parser.add_argument("--limit", type=int, help="at most this many entries")
     parser.add_argument("--jobs", type=int, default=1, help="entries run at once")
     parser.add_argument("--mgdebug", type=Path, default=MGDEBUG)
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run mgdebug this many times per module and list the items "
-                        "whose verdict changed between runs")
-    parser.add_argument("--markdown", action="store_true",
-                        help="also print the disagreement and miss lists")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run mgdebug this many times per module and list the items "
+        "whose verdict changed between runs",
+    )
+    parser.add_argument(
+        "--markdown", action="store_true", help="also print the disagreement and miss lists"
+    )
     args = parser.parse_args(argv)
     start = time.monotonic()
     entries = select(args.only, args.limit)
     pass_python = mgdebug_supports_python(args.mgdebug)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        rows = list(pool.map(lambda e: run_entry(e, args.mgdebug, pass_python, args.repeat),
-                             entries))
+        rows = list(
+            pool.map(lambda e: run_entry(e, args.mgdebug, pass_python, args.repeat), entries)
+        )
     total = totals(rows)
     total["seconds"] = round(time.monotonic() - start, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)

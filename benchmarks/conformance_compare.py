@@ -83,8 +83,9 @@ def doctest_truth(verdicts: Iterable[dict[str, Any]]) -> dict[Key, Verdict]:
         key: Key = ("doctest", os.path.realpath(v["file"]), str(v["line"]))
         old = found.get(key)
         if old is None or (old.verdict == "pass" and v["verdict"] != "pass"):
-            found[key] = Verdict(key, v["verdict"], v.get("message", ""),
-                                 source=v.get("source", ""))
+            found[key] = Verdict(
+                key, v["verdict"], v.get("message", ""), source=v.get("source", "")
+            )
     return found
 
 
@@ -141,12 +142,23 @@ def mgdebug_items(report: dict[str, Any]) -> list[Verdict]:
         elif origin.get("kind") == "doctest":
             key = ("doctest", os.path.realpath(origin.get("path") or ""), str(origin.get("line")))
         else:
-            key = (origin.get("kind") or exp["kind"], os.path.realpath(origin.get("path") or ""),
-                   str(origin.get("line")))
+            key = (
+                origin.get("kind") or exp["kind"],
+                os.path.realpath(origin.get("path") or ""),
+                str(origin.get("line")),
+            )
         detail = status or "not run"
         source = exp.get("call") or exp.get("code") or exp.get("setup") or ""
-        items.append(Verdict(key, mgdebug_verdict(status, message), message, detail,
-                             origin.get("kind") or exp["kind"], str(source)))
+        items.append(
+            Verdict(
+                key,
+                mgdebug_verdict(status, message),
+                message,
+                detail,
+                origin.get("kind") or exp["kind"],
+                str(source),
+            )
+        )
     return items
 
 
@@ -182,20 +194,30 @@ def _row(key: Key, truth: Verdict | None, mine: Verdict | None) -> dict[str, str
     if truth is not None:
         row.update(truth=truth.verdict, truth_message=truth.message[:300])
     if mine is not None:
-        row.update(mgdebug=mine.verdict, mgdebug_status=mine.detail,
-                   mgdebug_message=mine.message[:300], origin=mine.origin)
+        row.update(
+            mgdebug=mine.verdict,
+            mgdebug_status=mine.detail,
+            mgdebug_message=mine.message[:300],
+            origin=mine.origin,
+        )
     return row
 
 
-def compare(doctests: dict[Key, Verdict], tests: dict[Key, Verdict], mine: list[Verdict],
-            test_files: Iterable[str]) -> Comparison:
+def compare(
+    doctests: dict[Key, Verdict],
+    tests: dict[Key, Verdict],
+    mine: list[Verdict],
+    test_files: Iterable[str],
+) -> Comparison:
     """Agreement, disagreements, misses and extras of one entry.
 
     `test_files` are the files whose tests count towards pytest coverage (the
     chosen files and any other file mgdebug drew tests from).
     """
-    out = Comparison(doctest_examples=len(doctests),
-                     doctest_failing=sum(v.verdict == "fail" for v in doctests.values()))
+    out = Comparison(
+        doctest_examples=len(doctests),
+        doctest_failing=sum(v.verdict == "fail" for v in doctests.values()),
+    )
     files = {os.path.realpath(f) for f in test_files}
     out.pytest_tests = len({(k[1], _base(k[2])) for k in tests if k[1] in files})
     seen: set[Key] = set()
@@ -225,8 +247,9 @@ def compare(doctests: dict[Key, Verdict], tests: dict[Key, Verdict], mine: list[
     unmatched = {k: v for k, v in doctests.items() if k not in matched}
     for key, truth in unmatched.items():
         out.missing.append(_row(key, truth, None))
-    out.misplaced = _misplaced(unmatched, [m for m in mine if m.key[0] == "doctest"
-                                           and m.key not in matched])
+    out.misplaced = _misplaced(
+        unmatched, [m for m in mine if m.key[0] == "doctest" and m.key not in matched]
+    )
     return out
 
 
@@ -237,7 +260,7 @@ def _same_reason(truth: Verdict, mine: Verdict) -> bool:
     """Whether a failure doctest reports as an exception is that exception for mgdebug too."""
     if truth.verdict != "fail" or not truth.message.startswith("raised "):
         return True
-    lines = [line for line in truth.message[len("raised "):].splitlines() if line.strip()]
+    lines = [line for line in truth.message[len("raised ") :].splitlines() if line.strip()]
     exception = lines[-1].split(":", 1)[0].strip() if lines else ""
     return exception in mine.message
 
@@ -251,8 +274,14 @@ def _misplaced(missing: dict[Key, Verdict], extra: list[Verdict]) -> list[dict[s
         for key, truth in missing.items():
             near = key[1] == item.key[1] and abs(int(key[2]) - int(item.key[2])) <= MISPLACED_LINES
             if near and first and first == _first(truth.source):
-                found.append({"kind": "doctest", "where": where(key),
-                              "mgdebug_line": item.key[2], "source": first})
+                found.append(
+                    {
+                        "kind": "doctest",
+                        "where": where(key),
+                        "mgdebug_line": item.key[2],
+                        "source": first,
+                    }
+                )
                 break
     return found
 
@@ -275,7 +304,8 @@ def unstable(runs: list[list[Verdict]]) -> list[dict[str, str]]:
     for run in runs:
         for item in run:
             seen.setdefault(item.key, []).append(f"{item.verdict} ({item.detail})")
-    return [{"kind": key[0], "where": where(key), "mgdebug": " / ".join(verdicts)}
-            for key, verdicts in seen.items()
-            if len({verdict_class(v.split(" ")[0]) for v in verdicts}) > 1
-            or len(verdicts) != len(runs)]
+    return [
+        {"kind": key[0], "where": where(key), "mgdebug": " / ".join(verdicts)}
+        for key, verdicts in seen.items()
+        if len({verdict_class(v.split(" ")[0]) for v in verdicts}) > 1 or len(verdicts) != len(runs)
+    ]

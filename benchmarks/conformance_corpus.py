@@ -75,28 +75,60 @@ class Project:
 
 
 PROJECTS = (
-    Project("toolz", "1.0.0", ".", False,  # no pytest config; doctests by its own tests
-            (Target("toolz/itertoolz.py", "toolz.itertoolz", ("toolz/tests/test_itertoolz.py",)),
-             Target("toolz/dicttoolz.py", "toolz.dicttoolz", ("toolz/tests/test_dicttoolz.py",)),
-             Target("toolz/functoolz.py", "toolz.functoolz",
-                    ("toolz/tests/test_functoolz.py",)))),
-    Project("more-itertools", "10.5.0", ".", False,  # tox: unittest + DocTestSuite
-            (Target("more_itertools/recipes.py", "more_itertools.recipes",
-                    ("tests/test_recipes.py",)),)),
-    Project("boltons", "24.1.0", ".", True,  # tox: pytest --doctest-modules; pytest.ini flags
-            (Target("boltons/strutils.py", "boltons.strutils", ("tests/test_strutils.py",)),
-             Target("boltons/dictutils.py", "boltons.dictutils", ("tests/test_dictutils.py",)),
-             Target("boltons/iterutils.py", "boltons.iterutils", ("tests/test_iterutils.py",)),
-             # 7 of its examples fail under plain doctest and pass with the pytest.ini flags
-             Target("boltons/urlutils.py", "boltons.urlutils", ("tests/test_urlutils.py",))),
-            ("pytest==8.4.2",)),  # its conftest's `path` hook argument is gone in pytest 9
-    Project("humanize", "4.11.0", "src", False,  # pyproject's ini (which wins) has no doctests
-            (Target("src/humanize/number.py", "humanize.number", ("tests/test_number.py",)),
-             Target("src/humanize/filesize.py", "humanize.filesize",
-                    ("tests/test_filesize.py",))),
-            (PYTEST, "freezegun==1.5.5", "pytest-cov==7.1.0")),  # its `tests` extra
-    Project("tabulate", "0.9.0", ".", True,  # tox: pytest -v --doctest-modules
-            (Target("tabulate/__init__.py", "tabulate", ("test/test_internal.py",)),)),
+    Project(
+        "toolz",
+        "1.0.0",
+        ".",
+        False,  # no pytest config; doctests by its own tests
+        (
+            Target("toolz/itertoolz.py", "toolz.itertoolz", ("toolz/tests/test_itertoolz.py",)),
+            Target("toolz/dicttoolz.py", "toolz.dicttoolz", ("toolz/tests/test_dicttoolz.py",)),
+            Target("toolz/functoolz.py", "toolz.functoolz", ("toolz/tests/test_functoolz.py",)),
+        ),
+    ),
+    Project(
+        "more-itertools",
+        "10.5.0",
+        ".",
+        False,  # tox: unittest + DocTestSuite
+        (
+            Target(
+                "more_itertools/recipes.py", "more_itertools.recipes", ("tests/test_recipes.py",)
+            ),
+        ),
+    ),
+    Project(
+        "boltons",
+        "24.1.0",
+        ".",
+        True,  # tox: pytest --doctest-modules; pytest.ini flags
+        (
+            Target("boltons/strutils.py", "boltons.strutils", ("tests/test_strutils.py",)),
+            Target("boltons/dictutils.py", "boltons.dictutils", ("tests/test_dictutils.py",)),
+            Target("boltons/iterutils.py", "boltons.iterutils", ("tests/test_iterutils.py",)),
+            # 7 of its examples fail under plain doctest and pass with the pytest.ini flags
+            Target("boltons/urlutils.py", "boltons.urlutils", ("tests/test_urlutils.py",)),
+        ),
+        ("pytest==8.4.2",),
+    ),  # its conftest's `path` hook argument is gone in pytest 9
+    Project(
+        "humanize",
+        "4.11.0",
+        "src",
+        False,  # pyproject's ini (which wins) has no doctests
+        (
+            Target("src/humanize/number.py", "humanize.number", ("tests/test_number.py",)),
+            Target("src/humanize/filesize.py", "humanize.filesize", ("tests/test_filesize.py",)),
+        ),
+        (PYTEST, "freezegun==1.5.5", "pytest-cov==7.1.0"),
+    ),  # its `tests` extra
+    Project(
+        "tabulate",
+        "0.9.0",
+        ".",
+        True,  # tox: pytest -v --doctest-modules
+        (Target("tabulate/__init__.py", "tabulate", ("test/test_internal.py",)),),
+    ),
 )
 
 
@@ -124,8 +156,11 @@ def stdlib_entries(names: tuple[str, ...] = STDLIB_MODULES) -> list[Entry]:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         shutil.copy2(stdlib / f"{name}.py", folder / f"{name}.py")
-        entries.append(Entry(f"stdlib:{name}", folder / f"{name}.py", folder, folder, name,
-                             Path(sys.executable)))
+        entries.append(
+            Entry(
+                f"stdlib:{name}", folder / f"{name}.py", folder, folder, name, Path(sys.executable)
+            )
+        )
     return entries
 
 
@@ -141,8 +176,20 @@ def prepare_project(project: Project) -> None:
     archive = sdists / f"{project.name}-{project.version}.tar.gz"
     if not archive.exists():
         sdists.mkdir(parents=True, exist_ok=True)
-        _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-              f"{project.name}=={project.version}", "-d", str(sdists)])
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"{project.name}=={project.version}",
+                "-d",
+                str(sdists),
+            ]
+        )
     if not project.folder.exists():
         project.folder.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(archive) as tar:
@@ -155,8 +202,12 @@ def prepare_project(project: Project) -> None:
         shutil.rmtree(venv, ignore_errors=True)
         _run([sys.executable, "-m", "venv", str(venv)])
         _run([str(python), "-m", "pip", "install", "-q", *project.test_requirements])
-        site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                               "['purelib'])"], check=True, capture_output=True, text=True)
+        site = subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         pth = Path(site.stdout.strip()) / f"conformance-{project.name}.pth"
         pth.write_text(str((project.folder / project.import_root).resolve()) + "\n")
         stamp.write_text(wanted)
@@ -164,8 +215,13 @@ def prepare_project(project: Project) -> None:
 
 def pytest_doctest_flags(root: Path) -> list[str] | None:
     """`doctest_optionflags` of the ini file pytest would pick in `root` (None: not set)."""
-    candidates = [("pytest.ini", "pytest"), (".pytest.ini", "pytest"),
-                  ("pyproject.toml", None), ("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")]
+    candidates = [
+        ("pytest.ini", "pytest"),
+        (".pytest.ini", "pytest"),
+        ("pyproject.toml", None),
+        ("tox.ini", "pytest"),
+        ("setup.cfg", "tool:pytest"),
+    ]
     for name, section in candidates:
         path = root / name
         if not path.is_file():
@@ -194,8 +250,16 @@ def project_entries(project: Project) -> list[Entry]:
         declared = pytest_doctest_flags(root)
         flags = ["ELLIPSIS"] if declared is None else declared  # pytest's default
     return [
-        Entry(f"{project.name}:{Path(t.module).stem}", root / t.module, root,
-              root / project.import_root, t.import_name, root / ".venv" / "bin" / "python",
-              [root / f for f in t.test_files], flags, project.doctests_by_pytest)
+        Entry(
+            f"{project.name}:{Path(t.module).stem}",
+            root / t.module,
+            root,
+            root / project.import_root,
+            t.import_name,
+            root / ".venv" / "bin" / "python",
+            [root / f for f in t.test_files],
+            flags,
+            project.doctests_by_pytest,
+        )
         for t in project.targets
     ]

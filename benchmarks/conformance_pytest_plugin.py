@@ -30,13 +30,13 @@ def pytest_collection_finish(session: Any) -> None:
 
 def pytest_collectreport(report: Any) -> None:
     if report.failed:
-        _collect_errors.append({"nodeid": report.nodeid,
-                                "message": str(report.longrepr)[-MESSAGE_LIMIT:]})
+        _collect_errors.append(
+            {"nodeid": report.nodeid, "message": str(report.longrepr)[-MESSAGE_LIMIT:]}
+        )
 
 
 def pytest_runtest_logreport(report: Any) -> None:
-    item = _items.setdefault(report.nodeid, {"nodeid": report.nodeid, "path": None,
-                                             "phases": {}})
+    item = _items.setdefault(report.nodeid, {"nodeid": report.nodeid, "path": None, "phases": {}})
     phase: dict[str, Any] = {"outcome": report.outcome}
     if hasattr(report, "wasxfail"):
         phase["wasxfail"] = True
@@ -50,5 +50,11 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     if not out:
         return
     with open(out, "w", encoding="utf-8") as handle:
-        json.dump({"items": list(_items.values()), "collect_errors": _collect_errors,
-                   "exitstatus": int(exitstatus)}, handle)
+        json.dump(
+            {
+                "items": list(_items.values()),
+                "collect_errors": _collect_errors,
+                "exitstatus": int(exitstatus),
+            },
+            handle,
+        )

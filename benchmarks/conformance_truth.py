@@ -96,8 +96,12 @@ def _is_example_at(lines: tuple[str, ...], index: int, example: doctest.Example)
 def _voted_start(test: doctest.DocTest, lines: tuple[str, ...]) -> int | None:
     """The 0-based docstring start that places the most of `test`'s examples on a `>>>`."""
     prompts = [i for i, line in enumerate(lines) if line.lstrip().startswith(">>>")]
-    votes = Counter(index - example.lineno for example in test.examples
-                    for index in prompts if _is_example_at(lines, index, example))
+    votes = Counter(
+        index - example.lineno
+        for example in test.examples
+        for index in prompts
+        if _is_example_at(lines, index, example)
+    )
     ranked = votes.most_common(2)
     if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
         return None
@@ -111,30 +115,36 @@ class RecordingRunner(doctest.DocTestRunner):
         super().__init__(*args, **kwargs)
         self.verdicts: list[dict[str, Any]] = []
 
-    def _record(self, test: doctest.DocTest, example: doctest.Example, verdict: str,
-                message: str) -> None:
-        self.verdicts.append({
-            "file": os.path.realpath(test.filename) if test.filename else None,
-            "line": example_line(test, example),
-            "name": test.name,
-            "source": example.source[:MESSAGE_LIMIT],
-            "verdict": verdict,
-            "message": message[:MESSAGE_LIMIT],
-        })
+    def _record(
+        self, test: doctest.DocTest, example: doctest.Example, verdict: str, message: str
+    ) -> None:
+        self.verdicts.append(
+            {
+                "file": os.path.realpath(test.filename) if test.filename else None,
+                "line": example_line(test, example),
+                "name": test.name,
+                "source": example.source[:MESSAGE_LIMIT],
+                "verdict": verdict,
+                "message": message[:MESSAGE_LIMIT],
+            }
+        )
 
     def report_start(self, out: Any, test: doctest.DocTest, example: doctest.Example) -> None:
         pass
 
-    def report_success(self, out: Any, test: doctest.DocTest, example: doctest.Example,
-                       got: str) -> None:
+    def report_success(
+        self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
+    ) -> None:
         self._record(test, example, "pass", "")
 
-    def report_failure(self, out: Any, test: doctest.DocTest, example: doctest.Example,
-                       got: str) -> None:
+    def report_failure(
+        self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
+    ) -> None:
         self._record(test, example, "fail", f"expected {example.want!r}, got {got!r}")
 
-    def report_unexpected_exception(self, out: Any, test: doctest.DocTest,
-                                    example: doctest.Example, exc_info: Any) -> None:
+    def report_unexpected_exception(
+        self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: Any
+    ) -> None:
         text = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         self._record(test, example, "fail", f"raised {text}")
 
@@ -152,11 +162,13 @@ def flag_value(names: list[str], pytest_flags: bool) -> int:
     return value
 
 
-def doctest_verdicts(module: Any, optionflags: int = 0,
-                     checker: doctest.OutputChecker | None = None) -> list[dict[str, Any]]:
+def doctest_verdicts(
+    module: Any, optionflags: int = 0, checker: doctest.OutputChecker | None = None
+) -> list[dict[str, Any]]:
     """Every example doctest finds in `module`, run as `doctest.testmod` would run it."""
-    runner = RecordingRunner(checker=checker, verbose=False,
-                             optionflags=optionflags & ~_DROPPED_FLAGS)
+    runner = RecordingRunner(
+        checker=checker, verbose=False, optionflags=optionflags & ~_DROPPED_FLAGS
+    )
     for test in doctest.DocTestFinder().find(module):
         runner.run(test, out=io.StringIO().write, clear_globs=True)
     return runner.verdicts
@@ -166,8 +178,9 @@ def _import(name: str, path: str, root: str) -> Any:
     """Import `name` from `root` as `python -m doctest` / pytest would, and check the file."""
     sys.path.insert(0, root)
     loaded = sys.modules.get(name)
-    if loaded is not None and os.path.realpath(getattr(loaded, "__file__", "") or "") != \
-            os.path.realpath(path):
+    if loaded is not None and os.path.realpath(
+        getattr(loaded, "__file__", "") or ""
+    ) != os.path.realpath(path):
         # doctest itself imports difflib, inspect, ...: the copy under test must be
         # imported afresh, or its examples would be found in the stdlib's file.
         del sys.modules[name]
@@ -183,8 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", required=True, help="import name of the module")
     parser.add_argument("--path", required=True, help="the file the import must load")
     parser.add_argument("--flags", default="", help="option flag names, space-separated")
-    parser.add_argument("--pytest", action="store_true",
-                        help="use pytest's doctest checker and flags (doctests run by pytest)")
+    parser.add_argument(
+        "--pytest",
+        action="store_true",
+        help="use pytest's doctest checker and flags (doctests run by pytest)",
+    )
     args = parser.parse_args(argv)
     os.chdir(args.root)
     module = _import(args.module, args.path, args.root)

@@ -16,8 +16,9 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -40,6 +41,8 @@ class Outcome:
     search_seconds: float = 0.0
     fix: str = ""
     notes: list[str] = field(default_factory=list)
+    origin: str = ""  # the top fix's: "search" or "model"
+    model: dict[str, Any] = field(default_factory=dict)  # Report.model as JSON ({} offline)
 
 
 def run_one(program: Program, options: DebugOptions) -> Outcome:
@@ -69,11 +72,14 @@ def run_one(program: Program, options: DebugOptions) -> Outcome:
         candidates=search.candidates_tried if search else 0,
         search_seconds=search.seconds if search else 0.0,
     )
+    if report.model is not None:
+        outcome.model = asdict(report.model)
     if report.results and all(r.passed for r in report.results):
         outcome.verdict = "already-passes"
     elif report.fixes:
         best = report.fixes[0]
         outcome.fix = best.summary
+        outcome.origin = best.origin
         outcome.verdict = "correct" if passes(best.source, program.hidden) else "plausible"
     return outcome
 

@@ -1,6 +1,8 @@
 """Sandbox throughput on the fix search's workload: candidate fixes checked per second.
 
     python benchmarks/sandbox_throughput.py [--candidates 150] [--rounds 3] [--workers 2]
+    python benchmarks/sandbox_throughput.py --isolation   # the cost of the kernel walls
+    python benchmarks/sandbox_throughput.py --layers      # per fork, per layer (as root)
 
 Candidate edits of a small QuixBugs-like program (recursive selection, one
 wrong constant) come from the real candidate generator and run untraced
@@ -10,6 +12,9 @@ round by round, since the machine is shared and noisy:
 
 - `run_many`: one job, hence one forked grandchild, per candidate;
 - `run_candidates`: a chunk of candidates per grandchild.
+
+With `--isolation` the two ways are both batched, with and without the
+Landlock layer (sandbox/landlock.py), each in a sandbox of its own.
 
 Prints candidates/second per way, the ratio, and the CPU seconds per
 candidate (parent, workers and their grandchildren), which says what the
@@ -29,6 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from mgdebug.analysis.functions import analyze_module
 from mgdebug.analysis.model import Expectation, Origin
+from mgdebug.debugger.options import Limits
 from mgdebug.debugger.repair.candidates import generate_candidates
 from mgdebug.debugger.repair.check import BATCH
 from mgdebug.debugger.results import ExpectationResult
@@ -79,9 +85,25 @@ def _batched(box: Sandbox, sources: Sequence[str], exps: list[Expectation]) -> R
     return box.run_candidates(sources, exps, wall_seconds_each=WALL_EACH)
 
 
-WAYS: dict[str, Callable[[Sandbox, Sequence[str], list[Expectation]], Results]] = {
+Way = Callable[[Sandbox, Sequence[str], list[Expectation]], Results]
+WAYS: dict[str, Way] = {
     "run_many (a fork per candidate)": _one_fork_each,
     "run_candidates (batched)": _batched,
+}
+ISOLATION: dict[str, Way] = {
+    "batched, Landlock on": _batched,
+    "batched, Landlock off": _batched,
+}
+# --layers: what each layer costs where it is paid, once per fork (run_many).
+# Root only: "nobody" is the drop (uid, gid, capabilities), "kernel" Landlock and seccomp.
+LAYERS: dict[str, tuple[Way, Limits]] = {
+    "fork each, kernel walls, nobody": (_one_fork_each, Limits()),
+    "fork each, no kernel walls, nobody": (_one_fork_each, Limits(landlock=False)),
+    "fork each, kernel walls, same user": (_one_fork_each, Limits(drop_privileges=False)),
+    "fork each, no walls, same user": (
+        _one_fork_each,
+        Limits(landlock=False, drop_privileges=False),
+    ),
 }
 
 
@@ -109,6 +131,8 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=150)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--isolation", action="store_true", help="batched, Landlock on vs off")
+    parser.add_argument("--layers", action="store_true", help="a fork each, per layer (root)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "select.py")
@@ -123,31 +147,43 @@ def main() -> None:
         lines = [(line, 1.0) for line in range(11, 2, -1)]
         sources = [c.source for c in generate_candidates(SOURCE, module, lines)]
         sources = (sources * (1 + args.candidates // max(1, len(sources))))[: args.candidates]
-        speeds: dict[str, list[float]] = {name: [] for name in WAYS}
-        cpus: dict[str, list[float]] = {name: [] for name in WAYS}
         seen: dict[str, Counter[str]] = {}
-        with Sandbox(path, workers=args.workers) as box:
-            for way in WAYS.values():  # start-up, not measured
-                list(way(box, sources[: 4 * args.workers], exps))
+        ways: dict[str, Way] = ISOLATION if args.isolation else WAYS
+        limits = {name: Limits(landlock=not name.endswith("off")) for name in ways}
+        if args.layers:
+            ways = {name: way for name, (way, _) in LAYERS.items()}
+            limits = {name: limit for name, (_, limit) in LAYERS.items()}
+        speeds: dict[str, list[float]] = {name: [] for name in ways}
+        cpus: dict[str, list[float]] = {name: [] for name in ways}
+        boxes = {name: Sandbox(path, limits[name], workers=args.workers) for name in ways}
+        try:
+            for name, way in ways.items():  # start-up, not measured
+                list(way(boxes[name], sources[: 4 * args.workers], exps))
             for _ in range(args.rounds):
-                for name, way in WAYS.items():
-                    speed, cpu, seen[name] = _measure(box, way, sources, exps)
+                for name, way in ways.items():
+                    speed, cpu, seen[name] = _measure(boxes[name], way, sources, exps)
                     speeds[name].append(speed)
                     cpus[name].append(cpu)
+        finally:
+            for box in boxes.values():
+                box.close()
     print(
         f"{len(sources)} candidates x {len(exps)} expectations, batches of {BATCH}, "
         f"{args.workers} workers, {args.rounds} rounds"
     )
-    for name in WAYS:
+    for name in ways:
         outcomes = ", ".join(f"{n} {s}" for s, n in seen[name].most_common())
         print(
             f"  {name:34} {statistics.median(speeds[name]):7.0f} candidates/s "
             f"(best {max(speeds[name]):.0f}); CPU {1000 * statistics.median(cpus[name]):.2f} ms "
             f"each; {outcomes}"
         )
-    first, second = (statistics.median(speeds[name]) for name in WAYS)
+    first, second = (statistics.median(speeds[name]) for name in list(ways)[:2])
+    label = "batched / one fork each"
+    if args.isolation or args.layers:
+        label = "Landlock off / on" if args.isolation else "no kernel walls / kernel walls"
     print(
-        f"  batched / one fork each: {second / first:.1f}x; "
+        f"  {label}: {second / first:.2f}x; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
 

@@ -35,7 +35,7 @@ def load_failure(results: Sequence[ExpectationResult]) -> ExpectationResult | No
 
 
 def function_names(expectations: Sequence[Expectation]) -> str:
-    """"`mean`", "`mean` and `variance`", "`a`, `b` and 3 more", or "the expectations"."""
+    """ "`mean`", "`mean` and `variance`", "`a`, `b` and 3 more", or "the expectations"."""
     names = list(dict.fromkeys(f"`{e.function}`" for e in expectations if e.function))
     if not names:
         return "the expectations"

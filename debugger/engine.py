@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from mgdebug.analysis.expectations import find_expectations, missing_expectation_hint
 from mgdebug.analysis.functions import analyze_module
@@ -26,13 +26,23 @@ from mgdebug.analysis.model import Expectation, ModuleInfo
 
 from .baseline import Baseline, Controls, ProgressCallback
 from .could_not_run import describe_load_failure, load_failure
-from .localize.blame import Localization, agree_with_top_suspect, function_reports, localize
+from .localize.blame import (
+    Evidence,
+    Localization,
+    agree_with_top_suspect,
+    function_reports,
+    localize,
+)
 from .options import DebugOptions
 from .repair.hints import candidate_context
 from .report import Report, Suspect
 from .results import CallRecord, ExpectationResult
 from .sandbox.interpreter import Interpreter, resolve_interpreter
 from .sandbox.pool import Job, Sandbox, TraceSpec
+
+if TYPE_CHECKING:
+    # Only for annotations: the model layer (and openai) is imported when a model is configured.
+    from .llm.pipeline import ModelRun
 
 __all__ = ["Cancelled", "DebugRequest", "Engine", "ProgressCallback", "debug", "debug_source"]
 
@@ -138,25 +148,71 @@ def debug(request: DebugRequest) -> Report:
     interpreter = resolve_interpreter(request.path, request.options.python)
     report.interpreter, report.interpreter_reason = interpreter.path, interpreter.chosen_by
     report.interpreter_version = interpreter.version
-    with _sandbox(request, interpreter) as sandbox:
-        # The worker's interpreter starts (~0.2 s) while the file is analysed;
-        # a file with nothing to run costs one process start, stopped at once.
-        sandbox.start()
-        baseline = analyse(request, report)
-        if baseline is not None:
-            _check(request.cancel)
-            request.report_progress(f"running {len(baseline.expectations)} expectation(s)", 5)
-            controls = Controls(sandbox, request.cancel, request.progress)
-            ran = run(baseline, controls, report)
-            if ran is not None:
-                _check(request.cancel)
-                loc = locate(ran, controls, report)
-                if _worth_repairing(ran, loc, report):
-                    repair(ran, controls, loc, request, report)
+    model = _open_model(request)
+    try:
+        baseline = _stages(request, report, interpreter, model)
+    finally:
+        if model is not None:
+            model.finish(report)
     report.seconds = time.monotonic() - started
     if baseline is not None and report.could_not_run is None:
         request.report_progress("done", 100)
     return report
+
+
+def _stages(
+    request: DebugRequest, report: Report, interpreter: Interpreter, model: ModelRun | None
+) -> Baseline | None:
+    with _sandbox(request, interpreter) as sandbox:
+        # The worker's interpreter starts (~0.2 s) while the file is analysed;
+        # a file with nothing to run costs one process start, stopped at once.
+        sandbox.start()
+        report.isolation = sandbox.isolation()
+        if model is not None and report.isolation.get("level") != "kernel":
+            report.messages.append(
+                "model-written code runs here behind the audit hook and rlimits only: this "
+                "kernel has no Landlock, so review model fixes as you would any patch"
+            )
+        baseline = analyse(request, report, model)
+        if baseline is None:
+            return None
+        _check(request.cancel)
+        request.report_progress(f"running {len(baseline.expectations)} expectation(s)", 5)
+        controls = Controls(sandbox, request.cancel, request.progress)
+        ran = run(baseline, controls, report)
+        if ran is None:
+            if model is not None and report.could_not_run and report.could_not_run.environment:
+                model.simulate_instead(baseline, report)
+            return baseline
+        _check(request.cancel)
+        # Model-written expectations judge blame and rank fixes; only the user's are
+        # required of a fix (`ran`), so a model's guess can never reject a right one.
+        judged = ran if model is None else model.judge_untested(ran, controls, report)
+        _check(request.cancel)
+        loc = locate(judged, controls, report, model)
+        _check(request.cancel)
+        if _worth_repairing(ran, loc, report):
+            repair(ran, controls, loc, request, report)
+            if model is not None:
+                _check(request.cancel)
+                controls.report("asking the model for a fix", 80)
+                model.repair(ran, judged, controls.within(80, 15), loc, report)
+                _promote_fixed_lines(report)
+                agree_with_top_suspect(report.functions, report.suspects)
+        if model is not None:
+            _check(request.cancel)
+            model.explain(judged, report)
+        _check(request.cancel)
+    return baseline
+
+
+def _open_model(request: DebugRequest) -> ModelRun | None:
+    """The model half of the run; None offline (the llm modules are not even imported)."""
+    if request.options.model.config is None:
+        return None
+    from .llm.pipeline import open_model_run
+
+    return open_model_run(request.options.model, request.cancel)
 
 
 def _sandbox(
@@ -167,7 +223,9 @@ def _sandbox(
     return Sandbox(request.path, request.options.limits, interpreter=interpreter)
 
 
-def analyse(request: DebugRequest, report: Report) -> Baseline | None:
+def analyse(
+    request: DebugRequest, report: Report, model: ModelRun | None = None
+) -> Baseline | None:
     """Parse the file and choose the expectations; None when nothing can run."""
     source, path, options = request.source, request.path, request.options
     module = analyze_module(source, path)
@@ -187,6 +245,15 @@ def analyse(request: DebugRequest, report: Report) -> Baseline | None:
     report.functions = list(function_reports(module, chosen, []).values())
     if module.syntax_errors:
         return None  # code that does not parse cannot be imported, so nothing can run
+    if not chosen and model is not None:
+        chosen = model.cases_for_file(module, path, narrow)
+        if chosen:
+            report.expectations = chosen
+            report.functions = list(function_reports(module, chosen, []).values())
+            report.messages.append(
+                f"the file has no expectations: {len(chosen)} model-written case(s) judge it "
+                "(origin `model`; add your own to be sure)"
+            )
     if not chosen:
         report.messages.extend(_hints(module, narrow))
         return None
@@ -250,10 +317,16 @@ def _untraced_verdicts(
     return merged
 
 
-def locate(baseline: Baseline, controls: Controls, report: Report) -> Localization:
-    """Blame a function and rank its lines: the spectrum, then the mutation pass as evidence."""
+def locate(
+    baseline: Baseline, controls: Controls, report: Report, model: ModelRun | None = None
+) -> Localization:
+    """Blame a function and rank its lines: the spectrum, then mutation and model evidence."""
     reports = {f.name: f for f in report.functions}
-    loc = localize(baseline.module, baseline.expectations, baseline.results, reports)
+    if model is None:
+        loc = localize(baseline.module, baseline.expectations, baseline.results, reports)
+    else:
+        loc = model.localize(baseline, report)
+    evidence: list[Evidence] = []
     if baseline.options.mutation_seconds > 0 and loc.executed_lines():
         controls.report("ranking lines by mutation", 10)
         # Imported here: the repair modules pull in libcst (over 0.1 s), which a
@@ -261,12 +334,19 @@ def locate(baseline: Baseline, controls: Controls, report: Report) -> Localizati
         from .localize.mutation import mutation_scores
 
         mutation = mutation_scores(baseline, controls, loc.executed_lines())
-        loc.rerank([mutation.evidence()])
+        evidence.append(mutation.evidence())
         if mutation.cut_short:
             report.messages.append(
                 f"line ranking by mutation stopped after {mutation.mutants} mutants "
                 f"({mutation.seconds:.0f} s): the suspects may differ between runs"
             )
+    if model is not None and loc.suspects:
+        controls.report("asking the model about the failing run", 15)
+        evidence.extend(model.line_evidence(baseline, loc))
+    if evidence:
+        loc.rerank(evidence)
+    if model is not None:
+        model.annotate(loc.suspects)
     report.suspects = loc.suspects
     agree_with_top_suspect(report.functions, report.suspects)
     report.failing_calls = _failing_calls(baseline.results)
@@ -355,7 +435,7 @@ def _promote_fixed_lines(report: Report) -> None:
 
     report.suspects.sort(key=key)
     for suspect in report.suspects:
-        if suspect.line in fix_lines:
+        if suspect.line in fix_lines and "a checked fix changes this line" not in suspect.reason:
             suspect.reason += "; a checked fix changes this line"
 
 

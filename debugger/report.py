@@ -72,6 +72,9 @@ class FunctionReport:
     blamed: bool = False  # the lowest function in the call tree whose own behaviour is wrong
     blame_reason: str = ""
     failures: list[FailureEvidence] = field(default_factory=list)
+    # The model's two-sentence "why" for a failing function (its opinion, from
+    # the trace it was shown): "" without a model.
+    explanation: str = ""
 
 
 @dataclass
@@ -84,6 +87,9 @@ class Suspect:
     reason: str
     block: int | None = None
     values: list[BlockSnapshot] = field(default_factory=list)  # from one failing run
+    # The model's verdict on this line's block ("model: after lines 12-14 `i` is
+    # already past the last index"): evidence, shown as the model's opinion.
+    model_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,9 @@ class Fix:
     # (kept in `fixes` or not): > 0 means the tests do not decide between them.
     alternatives: int = 0
     edits: list[FixEdit] = field(default_factory=list)  # the fix as edits of the original file
+    # Why this fix ranks where it does, beyond size: "the model's rewrite, shrunk to
+    # 1 of 3 changed hunks", "passes 4/5 model-written expectations", ...
+    note: str = ""
 
 
 @dataclass
@@ -132,6 +141,51 @@ class SearchStats:
     # "cancelled", or "" (it ran out of candidates or found enough fixes).
     stopped_by: str = ""
     passing_edits: int = 0  # edits that passed every expectation (fixes holds the best)
+
+
+@dataclass
+class ModelSummary:
+    """What the model did in this run: `model` in `--json`, the text report's last line.
+
+    `usage` is debugger.llm.client.Usage.to_json(): calls, cached, failed,
+    parse_failures, prompt/completion tokens, seconds, redactions, errors.
+    `message`: one line for the user when the model could not help (endpoint
+    down, budget spent, unusable answers); the offline result stands.
+    """
+
+    name: str
+    endpoint: str
+    strategy: str
+    usage: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+    steps: list[str] = field(default_factory=list)  # what ran: "cases", "verdicts", "fix", ...
+
+
+@dataclass
+class SimulatedBlock:
+    """One block of a simulated run: the model's values, never observed ones."""
+
+    block: int
+    start_line: int
+    end_line: int
+    values: dict[str, str]
+
+
+@dataclass
+class SimulatedRun:
+    """What the model says `call` SHOULD compute, block by block, when the code could not run.
+
+    Stands in for the trace when the environment stops the code (a missing
+    dependency, an untrusted workspace): `simulated` is always True and front
+    ends must show these as the model's story, not as values of a real run.
+    """
+
+    function: str
+    call: str
+    expected: str
+    steps: list[SimulatedBlock] = field(default_factory=list)
+    result: str | None = None
+    simulated: bool = True
 
 
 @dataclass
@@ -151,10 +205,26 @@ class Report:
     interpreter_reason: str = ""  # how it was chosen: "--python", "$VIRTUAL_ENV", ...
     interpreter_version: str = ""  # "3.11.7"
     could_not_run: CouldNotRun | None = None  # the module could not be imported
+    model: ModelSummary | None = None  # None: no model configured (offline run)
+    # Which walls held the code under test (Sandbox.isolation): level, layers.
+    isolation: dict[str, Any] = field(default_factory=dict)
+    simulation: SimulatedRun | None = None  # the model's simulation when the code could not run
 
     @property
     def has_failure(self) -> bool:
         return any(f.status == "fail" for f in self.functions)
+
+    @property
+    def fails_the_users_expectations(self) -> bool:
+        """A failure that is a verdict: of an expectation the user (or their tests) wrote.
+
+        Model-written cases are evidence: when only they fail, the code does
+        what the user asked of it, and the exit status says so.
+        """
+        model = {e.id for e in self.expectations if e.origin.kind == "model"}
+        return any(
+            not r.passed and not r.skipped and r.expectation_id not in model for r in self.results
+        )
 
     def to_json(self) -> dict[str, Any]:
         def trimmed_result(r: ExpectationResult) -> dict[str, Any]:
@@ -180,6 +250,9 @@ class Report:
                 "version": self.interpreter_version,
             },
             "could_not_run": asdict(self.could_not_run) if self.could_not_run else None,
+            "model": asdict(self.model) if self.model else None,
+            "sandbox": {"isolation": self.isolation} if self.isolation else None,
+            "simulation": asdict(self.simulation) if self.simulation else None,
         }
 
 

@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .model_cli import add_model_arguments, model_check, model_options
 from .source_file import InputError, SourceFile, read_source, write_fix
 
 # The engine (tree-sitter, the analysis, the sandbox) is imported by `run` only:
@@ -36,9 +37,13 @@ exit status:
      `f`: ..." says what to do): a missing dependency, input() or sys.exit() at
      import time, another module that raised while imported, syntax too new for
      the interpreter used. Nothing is blamed then. (An error raised by the file's
-     own top-level code is a bug in the file: 3, with its line.)
+     own top-level code is a bug in the file: 3, with its line.) A model setting
+     that cannot work (a remote --model-url with no key, a URL with no --model,
+     a --model-path that is no file) is a usage error too.
   {EXIT_UNFIXED}  a failure was found and no checked fix was found
   {EXIT_INTERNAL}  internal error in mgdebug (please report it, with the file)
+With a model, the status is the same as without: its fixes count only once checked.
+`mgdebug --model-check`: 0 when the model answers, 2 when it does not.
 
 Lines and columns are 1-based, in the text report and in --json alike.
 `mgdebug lsp` starts the language server on stdio.
@@ -57,7 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_VersionAction, help="print mgdebug's version and exit")
-    parser.add_argument("file", help="the Python file to debug (or `lsp` for the language server)")
+    parser.add_argument(
+        "file",
+        nargs="?",  # required, except with --model-check
+        help="the Python file to debug (or `lsp` for the language server)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--function", metavar="NAME", help="debug only this function")
     parser.add_argument("--fix", action="store_true", help="apply the best checked fix to the file")
@@ -92,6 +101,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="the Python to run the code in (default: $VIRTUAL_ENV, else a .venv or venv "
         "beside the file or in its project, else mgdebug's own)",
     )
+    parser.add_argument(
+        "--pass-env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="let the code under test see this environment variable (repeatable; by default "
+        "it sees only PATH, locale and Python settings, never keys or tokens)",
+    )
+    parser.add_argument(
+        "--allow-network",
+        action="store_true",
+        help="let the code under test open TCP connections (closed by default where the "
+        "kernel has Landlock)",
+    )
+    add_model_arguments(parser)
     return parser
 
 
@@ -145,8 +169,8 @@ def exit_status(report: Report) -> int:
         return EXIT_USAGE
     if report.could_not_run is not None and report.could_not_run.environment:
         return EXIT_USAGE
-    if not report.has_failure and all(r.passed for r in report.results):
-        return EXIT_PASS
+    if not report.fails_the_users_expectations:
+        return EXIT_PASS  # model-written cases that fail are the model's opinion, not a verdict
     return EXIT_FIXED if any(f.validated for f in report.fixes) else EXIT_UNFIXED
 
 
@@ -171,12 +195,13 @@ def check_function(module: ModuleInfo, name: str, path: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mgdebug.debugger.options import DebugOptions
+    from mgdebug.debugger.options import DebugOptions, Limits
     from mgdebug.debugger.sandbox.interpreter import InterpreterError, resolve_interpreter
     from mgdebug.debugger.sandbox.pool import Sandbox
 
     source = read_source(args.file)
     path = os.path.abspath(args.file)
+    model = model_options(args, path)  # a bad model setting: exit 2 before any run
     options = DebugOptions(
         function=args.function,
         search_fixes=not args.no_search,
@@ -184,6 +209,8 @@ def run(args: argparse.Namespace) -> int:
         max_candidates=args.max_candidates,
         extra_tests=[os.path.abspath(t) for t in args.test],
         python=args.python,
+        model=model,
+        limits=Limits(pass_env=tuple(args.pass_env), network=args.allow_network),
     )
     try:
         interpreter = resolve_interpreter(path, options.python)
@@ -238,6 +265,10 @@ def _apply_fix(report: Report, source: SourceFile) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["doc"], ["tests"]):  # docstrings and tests: server/generate_cli.py
+        from .generate_cli import main as generate_main
+
+        return generate_main(argv)
     if argv[:1] == ["lsp"]:
         from mgdebug.server.lsp.main import run_stdio
 
@@ -248,8 +279,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_PASS
+    if args.file is None and not args.model_check:
+        parser.print_usage(sys.stderr)
+        sys.stderr.write("mgdebug: error: the following arguments are required: file\n")
+        return EXIT_USAGE
     try:
-        return run(args)
+        return model_check(args) if args.model_check else run(args)
     except InputError as exc:
         sys.stderr.write(f"mgdebug: {exc}\n")
         return EXIT_USAGE

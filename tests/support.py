@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mgdebug.analysis.model import Expectation, Origin
+from mgdebug.debugger.baseline import Baseline, Controls
+from mgdebug.debugger.engine import DebugRequest, analyse, run
+from mgdebug.debugger.options import DebugOptions
+from mgdebug.debugger.report import Report
+from mgdebug.debugger.sandbox.pool import Sandbox
 
 
 def folder_digest(folder: Path) -> str:
@@ -17,6 +24,21 @@ def folder_digest(folder: Path) -> str:
             digest.update(path.read_bytes())
             digest.update(str(path.stat().st_mode).encode())
     return digest.hexdigest()
+
+
+@contextmanager
+def failing_baseline(path: Path, source: str) -> Iterator[tuple[Baseline, Controls]]:
+    """`source` written at `path`, run in a real sandbox: its (failing) baseline and controls."""
+    path.write_text(source)
+    request = DebugRequest(source, str(path), DebugOptions(mutation_seconds=0))
+    report = Report(path=str(path))
+    analysed = analyse(request, report)
+    assert analysed is not None
+    with Sandbox(str(path), request.options.limits) as sandbox:
+        controls = Controls(sandbox)
+        baseline = run(analysed, controls, report)
+        assert baseline is not None and baseline.failing
+        yield baseline, controls
 
 
 def given(id: str, function: str, kind: str = "eval", **fields: str) -> Expectation:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .client import ModelClient, ModelError
 from .config import ModelConfig
+from .connect import client_for
 
 
 @dataclass
@@ -34,9 +35,18 @@ class EndpointCheck:
         return out
 
 
+def say_ok(client: ModelClient) -> None:
+    """One tiny chat request past the cache: the round trip a check times (ModelError if not)."""
+    client.complete(
+        [{"role": "user", "content": "Answer with the single word: ok"}],
+        max_tokens=5,
+        use_cache=False,
+    )
+
+
 def check_endpoint(config: ModelConfig) -> EndpointCheck:
     result = EndpointCheck(ok=False, endpoint=config.endpoint, model=config.name)
-    with ModelClient(config) as client:
+    with client_for(config) as client:
         try:
             result.models = client.list_models()
             result.model_listed = config.name in result.models
@@ -47,11 +57,7 @@ def check_endpoint(config: ModelConfig) -> EndpointCheck:
             # Some servers (llama.cpp's older builds) have no /models: the chat may still work.
         started = time.monotonic()
         try:
-            client.complete(
-                [{"role": "user", "content": "Answer with the single word: ok"}],
-                max_tokens=5,
-                use_cache=False,
-            )
+            say_ok(client)
         except ModelError as error:
             result.message = str(error)
             return result

@@ -17,7 +17,7 @@ import concurrent.futures
 import contextlib
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
@@ -36,7 +36,9 @@ class ModelError(Exception):
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
-        self.kind = kind  # unreachable, timeout, auth, not-found, rate-limited, refused, cancelled
+        # unreachable, timeout, auth, not-found, rate-limited, refused, cancelled, and
+        # not-installed (--model-path without the [local] extra)
+        self.kind = kind
 
 
 @dataclass
@@ -74,14 +76,26 @@ class ModelClient:
         *,
         cache: AnswerCache | None = None,
         concurrency: int = 4,
+        show_prompt: Callable[[list[dict[str, str]]], None] | None = None,
     ) -> None:
         self.config = config
         self.cache = cache
+        # `--show-prompts`: sees each prompt exactly as it leaves (redacted), cached or not.
+        self.show_prompt = show_prompt
         self.usage = Usage()
         # Set once the endpoint proved unusable for this run (down, bad key, no such
         # model): later requests fail at once instead of each waiting out retries.
         self.unavailable: ModelError | None = None
         self._lock = threading.Lock()
+        self._open(concurrency)
+
+    def _open(self, concurrency: int) -> None:
+        """Start the transport: the private event loop and the openai client on it.
+
+        A subclass with another transport (local.LocalModelClient: a GGUF run in
+        process) overrides this, `close`, `list_models` and `_request`; caching,
+        redaction, accounting and `show_prompt` stay here, shared.
+        """
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
@@ -130,10 +144,11 @@ class ModelClient:
             self._count(Usage(redactions=count))
             cleaned.append({"role": message["role"], "content": text})
         params: dict[str, Any] = {"temperature": temperature}
-        if max_tokens is not None:
-            params["max_tokens"] = max_tokens
+        params["max_tokens"] = max_tokens if max_tokens is not None else self.config.max_tokens
         if seed is not None:
             params["seed"] = seed
+        if self.show_prompt is not None:
+            self.show_prompt(cleaned)
         key = cache_key(self.config.endpoint, self.config.name, cleaned, params)
         if use_cache and self.cache is not None:
             hit = self.cache.get(key)
@@ -144,18 +159,13 @@ class ModelClient:
             raise self.unavailable
         started = time.monotonic()
         try:
-            response = self._run(self._create(cleaned, params), cancel)
+            text, prompt_tokens, completion_tokens = self._request(cleaned, params, cancel)
         except ModelError as error:
             self._count(Usage(failed=1, seconds=time.monotonic() - started), str(error))
-            if error.kind in ("unreachable", "auth", "not-found"):
+            if error.kind in ("unreachable", "auth", "not-found", "not-installed"):
                 self.unavailable = error
             raise
         seconds = time.monotonic() - started
-        choices = getattr(response, "choices", None) or []
-        text = (choices[0].message.content or "") if choices else ""
-        usage = getattr(response, "usage", None)
-        prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
-        completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
         self._count(
             Usage(
                 calls=1,
@@ -179,6 +189,24 @@ class ModelClient:
         self._count(Usage(parse_failures=1), f"unusable answer: {why}")
 
     # -- internals ---------------------------------------------------------------
+
+    def _request(
+        self,
+        messages: list[dict[str, str]],
+        params: dict[str, Any],
+        cancel: threading.Event | None,
+    ) -> tuple[str, int, int]:
+        """One uncached request: (text of the first choice, prompt tokens, completion tokens).
+
+        The transport hook: raises ModelError, never anything else.
+        """
+        response = self._run(self._create(messages, params), cancel)
+        choices = getattr(response, "choices", None) or []
+        text = (choices[0].message.content or "") if choices else ""
+        usage = getattr(response, "usage", None)
+        prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        return text, prompt_tokens, completion_tokens
 
     async def _create(self, messages: list[dict[str, str]], params: dict[str, Any]) -> Any:
         async with self._semaphore:

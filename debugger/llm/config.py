@@ -25,6 +25,10 @@ else:  # pragma: no cover - mgdebug itself runs on 3.10 too
 
 DEFAULT_TIMEOUT = 60.0  # seconds per request; local models on a laptop are slow
 DEFAULT_RETRIES = 3  # the openai client's own backoff on 408/409/429/5xx and lost connections
+# Tokens per answer: a model that never ends its turn (a base model, a bad chat
+# template) would otherwise generate until its context is full, minutes per call
+# on a laptop, and a server keeps generating after the client gave up.
+DEFAULT_MAX_TOKENS = 2048
 
 
 class ModelConfigError(ValueError):
@@ -40,10 +44,16 @@ class ModelConfig:
     api_key: str = field(default="", repr=False)
     timeout: float = DEFAULT_TIMEOUT
     retries: int = DEFAULT_RETRIES
+    max_tokens: int = DEFAULT_MAX_TOKENS
     chosen_by: str = ""  # "--model", "$MGDEBUG_MODEL", "pyproject.toml", ...
+    # A GGUF file run in process by llama-cpp-python (`--model-path`, the [local]
+    # extra) instead of an HTTP endpoint; `name` is then the file's name.
+    path: str | None = None
 
     @property
     def endpoint(self) -> str:
+        if self.path:
+            return f"local:{self.path}"
         return self.url or "https://api.openai.com/v1"
 
     def describe(self) -> str:
@@ -84,29 +94,52 @@ def resolve_model_config(
     *,
     name: str | None = None,
     url: str | None = None,
+    path: str | None = None,
     disabled: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> ModelConfig | None:
     """The model to use for a file or folder at `start`, or None when none is configured.
 
-    `name`/`url` are the explicit settings (CLI flags or editor settings);
-    `disabled` is `--no-model`. Raises ModelConfigError for a setting that
-    cannot work, such as a remote URL with no key.
+    `name`/`url`/`path` are the explicit settings (CLI flags or editor
+    settings); `disabled` is `--no-model`. A GGUF `path` and an endpoint
+    (`name`/`url`) exclude each other: the one set at the higher level (flags,
+    then environment, then pyproject.toml) wins, and both at one level is an
+    error. Raises ModelConfigError for a setting that cannot work, such as a
+    remote URL with no key or a GGUF file that is not there.
     """
     if disabled:
         return None
     env = os.environ if environ is None else environ
     table, pyproject = project_model_table(start)
-    chosen_name, source = _first(
+    in_file = str(pyproject) if pyproject else "pyproject.toml"
+    chosen_name, name_rank, source = _first(
         (name, "--model / model.name"),
         (env.get("MGDEBUG_MODEL"), "$MGDEBUG_MODEL"),
-        (table.get("name"), str(pyproject) if pyproject else "pyproject.toml"),
+        (table.get("name"), in_file),
     )
-    chosen_url, _ = _first(
+    chosen_url, url_rank, _ = _first(
         (url, ""),
         (env.get("MGDEBUG_MODEL_URL"), ""),
         (table.get("url"), ""),
     )
+    chosen_path, path_rank, path_source = _first(
+        (path, "--model-path / model.path"),
+        (env.get("MGDEBUG_MODEL_PATH"), "$MGDEBUG_MODEL_PATH"),
+        (table.get("path"), in_file),
+    )
+    timeout = _number(table.get("timeout"), DEFAULT_TIMEOUT, "timeout")
+    retries = int(_number(table.get("retries"), DEFAULT_RETRIES, "retries"))
+    max_tokens = int(_number(table.get("max_tokens"), DEFAULT_MAX_TOKENS, "max_tokens")) or 1
+    endpoint_rank = min(name_rank, url_rank)
+    if chosen_path:
+        if path_rank == endpoint_rank:
+            raise ModelConfigError(
+                f"both a GGUF file ({chosen_path}) and an endpoint "
+                f"({chosen_name or chosen_url}) are set in {path_source}: keep one"
+            )
+        if path_rank < endpoint_rank:
+            base = pyproject.parent if pyproject and path_source == in_file else Path.cwd()
+            return _local_config(chosen_path, path_source, base, timeout)
     if not chosen_name:
         if chosen_url:
             raise ModelConfigError(
@@ -117,28 +150,49 @@ def resolve_model_config(
     if chosen_url and not urlparse(chosen_url).scheme.startswith("http"):
         raise ModelConfigError(f"model URL {chosen_url!r} is not an http(s) URL")
     key = env.get("MGDEBUG_API_KEY") or env.get("OPENAI_API_KEY") or ""
+    if key and url_rank == 2 and not is_local_url(chosen_url):
+        # A cloned repository must not be able to send the user's key to a server
+        # it names: the key goes only to a remote URL the user set themselves.
+        raise ModelConfigError(
+            f"{in_file} names a remote model URL ({chosen_url}); mgdebug sends your API key "
+            f"only to a URL you set yourself: pass --model-url {chosen_url} or set "
+            "MGDEBUG_MODEL_URL (or mgdebug.model.url in the editor)"
+        )
     if not key and not is_local_url(chosen_url):
         raise ModelConfigError(
             f"model {chosen_name} at {chosen_url or 'api.openai.com'} needs an API key: "
             "set MGDEBUG_API_KEY (or OPENAI_API_KEY) in the environment"
         )
-    timeout = _number(table.get("timeout"), DEFAULT_TIMEOUT, "timeout")
-    retries = int(_number(table.get("retries"), DEFAULT_RETRIES, "retries"))
     return ModelConfig(
         name=str(chosen_name),
         url=str(chosen_url).rstrip("/") if chosen_url else None,
         api_key=key,
         timeout=timeout,
         retries=retries,
+        max_tokens=max_tokens,
         chosen_by=source,
     )
 
 
-def _first(*pairs: tuple[object, str]) -> tuple[str | None, str]:
-    for value, source in pairs:
+def _local_config(raw: str, source: str, base: Path, timeout: float) -> ModelConfig:
+    """A GGUF file run in process; whether llama-cpp-python can run it is local.py's question."""
+    file = Path(raw).expanduser()
+    if not file.is_absolute():
+        file = base / file
+    if not file.is_file():
+        raise ModelConfigError(
+            f"model file {raw} (from {source}) is not a file: give the path of a .gguf model"
+        )
+    resolved = file.resolve()
+    return ModelConfig(name=resolved.name, path=str(resolved), timeout=timeout, chosen_by=source)
+
+
+def _first(*pairs: tuple[object, str]) -> tuple[str | None, int, str]:
+    """The first setting given, its rank (0: explicit, 1: environment, 2: project) and source."""
+    for rank, (value, source) in enumerate(pairs):
         if isinstance(value, str) and value.strip():
-            return value.strip(), source
-    return None, ""
+            return value.strip(), rank, source
+    return None, len(pairs), ""
 
 
 def _number(value: object, default: float, what: str) -> float:

@@ -19,7 +19,7 @@ from mgdebug.analysis.model import ModuleInfo
 
 from .answers import AnswerError, code_answer
 from .client import ModelClient, ModelError
-from .prompts import FIX, FIX_AGAIN, SYSTEM
+from .prompts import FIX, FIX_AGAIN, FIX_UNUSABLE, SYSTEM
 from .splice import Splice, splice_functions
 
 
@@ -54,6 +54,9 @@ class FixConversation:
     evidence: str = ""  # block verdicts and suspect lines, already worded
     cancel: threading.Event | None = None
     messages: list[dict[str, str]] = field(default_factory=list)
+    # Why the last answer could not be used ("" when it could): the follow-up then
+    # says so instead of claiming the fix was run.
+    unusable: str = ""
 
     def propose(self) -> Splice | None:
         prompt = FIX.format(
@@ -69,11 +72,13 @@ class FixConversation:
 
     def retry(self, failures: Sequence[Failure]) -> Splice | None:
         """Tell the model its last fix failed these expectations and ask again."""
-        if not self.messages:
-            return self.propose()
-        self.messages.append(
-            {"role": "user", "content": FIX_AGAIN.format(failures=render_failures(failures))}
-        )
+        if not self.messages or self.messages[-1]["role"] != "assistant":
+            return self.propose()  # the last request got no answer: ask it again
+        if self.unusable:
+            follow_up = FIX_UNUSABLE.format(problem=self.unusable)
+        else:
+            follow_up = FIX_AGAIN.format(failures=render_failures(failures))
+        self.messages.append({"role": "user", "content": follow_up})
         return self._ask()
 
     def _ask(self) -> Splice | None:
@@ -86,7 +91,10 @@ class FixConversation:
             return None
         self.messages.append({"role": "assistant", "content": answer.text})
         try:
-            return splice_functions(self.source, self.module, code_answer(answer.text))
+            spliced = splice_functions(self.source, self.module, code_answer(answer.text))
         except AnswerError as error:
             self.client.note_parse_failure(str(error))
+            self.unusable = str(error)
             return None
+        self.unusable = ""
+        return spliced

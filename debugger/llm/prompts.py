@@ -71,6 +71,11 @@ Your fix was run against the tests and still fails:
 Answer again with exactly one ```python block holding the whole corrected function.
 """
 
+FIX_UNUSABLE = """\
+Your answer could not be used: {problem}.
+Answer again with exactly one ```python block holding the whole corrected function.
+"""
+
 SIMULATE = """\
 This Python function is meant to do the following: {intent}
 
@@ -104,4 +109,40 @@ do not fix anything.
 Keep the name and signature of `{name}`; give each helper a descriptive name and a one-line \
 docstring; define the helpers at module level before `{name}`. Answer with exactly one \
 ```python block holding the helpers and the new `{name}`, and nothing else in code blocks.
+"""
+
+DECOMPOSE_AGAIN = """\
+Your split does not behave like the original function: {difference}. The helpers must do \
+exactly what the original code did, bugs included. Answer again with exactly one ```python \
+block holding the helpers and the new `{name}`.
+"""
+
+EXPLAIN = """\
+This Python function fails a test.
+
+```python
+{function}
+```
+
+Failing test: `{call}` should give {expected}, but gave {actual}.
+{trace}
+In at most two sentences, explain why it fails. Use only values shown above; do not invent \
+values. Answer in plain text, with no code block.
+"""
+
+JUDGE = """\
+This Python function fails its tests.
+
+```python
+{function}
+```
+
+Intent: {intent}
+
+Each of these fixes passes every test, but they do different things:
+
+{fixes}
+
+Which fix matches the intent of the function? Answer with one JSON object and nothing else:
+{{"choice": <the fix's number>, "reason": "<one short line>"}}
 """

@@ -133,8 +133,11 @@ def _import_offset(source: str, tree: ast.Module, offsets: list[int]) -> int:
 def splice_functions(original: str, module: ModuleInfo, answer_code: str) -> Splice:
     """`original` with each function the answer changed replaced by the answer's version.
 
-    Raises AnswerError when the answer changes no function of the file or the
-    result does not parse.
+    What a fix may need beyond its function comes along too: imports the file
+    lacks, and top-level functions and constants (`MAX = 3000`) the answer
+    defines under names the file does not have — placed after the file's own
+    definitions, before a `__main__` block. Raises AnswerError when the answer
+    changes nothing of the file or the result does not parse.
     """
     try:
         answer = ast.parse(answer_code)
@@ -162,13 +165,19 @@ def splice_functions(original: str, module: ModuleInfo, answer_code: str) -> Spl
         end = offsets[min(func.end_line, len(offsets) - 1)]
         changes.append(TextEdit(offsets[func.line - 1], end, text))
         replaced.append(name)
-    if not changes:
-        raise AnswerError("the answer changes no function of the file")
+    # A method answered without its class is not a new function of the module.
+    known = {f.name for f in module.functions.values()}
+    added = _added_definitions(original_tree, answer, answer_lines, known)
     imports = _new_imports(original_tree, answer)
+    if not changes and not added and not imports:
+        raise AnswerError("the answer changes no function of the file")
     if imports:
         text = "".join(ast.unparse(node) + "\n" for node in imports)
         at = _import_offset(original, original_tree, offsets)
         changes.append(TextEdit(at, at, text))
+    if added:
+        at = _definitions_offset(original_tree, offsets)
+        changes.append(TextEdit(at, at, "\n\n" + "\n\n".join(added)))
     source = apply_changes(original, changes)
     try:
         ast.parse(source)
@@ -176,6 +185,93 @@ def splice_functions(original: str, module: ModuleInfo, answer_code: str) -> Spl
         raise AnswerError(f"the spliced file does not parse: line {exc.lineno}") from None
     order = sorted(replaced, key=lambda n: module.functions[n].line)
     return Splice(source, tuple(sorted(changes, key=lambda c: c.start)), tuple(order))
+
+
+def function_edits(
+    original: str,
+    func: FunctionInfo,
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    answer_code: str,
+) -> list[TextEdit]:
+    """The edits of `original` putting the answer's `node` in place of `func`, with its imports.
+
+    The replacement is the one `splice_functions` makes for each function
+    (the user's decorators and docstring stay); imports the answer has and
+    the file lacks go after the file's own. For callers that pick the
+    function themselves (decompose.py) and add edits of their own.
+    """
+    tree, answer = ast.parse(original), ast.parse(answer_code)
+    offsets = _line_offsets(original)
+    ended = original.splitlines(keepends=True)
+    if ended and not ended[-1].endswith("\n"):
+        ended[-1] += "\n"
+    answered = [
+        line if line.endswith("\n") else line + "\n" for line in answer_code.splitlines(True)
+    ]
+    end = offsets[min(func.end_line, len(offsets) - 1)]
+    body = "".join(_replacement(ended, func, node, answered))
+    edits = [TextEdit(offsets[func.line - 1], end, body)]
+    imports = _new_imports(tree, answer)
+    if imports:
+        at = _import_offset(original, tree, offsets)
+        edits.append(TextEdit(at, at, "".join(ast.unparse(n) + "\n" for n in imports)))
+    return edits
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def _added_definitions(
+    original: ast.Module, answer: ast.Module, lines: list[str], known: set[str]
+) -> list[str]:
+    """The answer's top-level functions, classes and constant assignments under new names."""
+    have = _top_level_names(original) | known
+    added: list[str] = []
+    for node in answer.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            new = node.name not in have
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            new = bool(names) and len(names) == len(targets) and not set(names) & have
+            value = node.value
+            new = new and value is not None and _is_literal(value)
+        else:
+            continue
+        if new:
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            added.append("".join(lines[first - 1 : node.end_lineno or node.lineno]))
+    return added
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return False
+    return True
+
+
+def _definitions_offset(tree: ast.Module, offsets: list[int]) -> int:
+    """After the last top-level def/class/import/assignment before any other statement."""
+    after = 0
+    for node in tree.body:
+        if isinstance(node, ast.If | ast.Expr | ast.For | ast.While | ast.With | ast.Try):
+            if after:
+                break
+            continue  # a module docstring or an early statement: keep looking
+        after = node.end_lineno or node.lineno
+    return offsets[min(after, len(offsets) - 1)]
 
 
 def hunks(original: str, changed: str) -> list[TextEdit]:

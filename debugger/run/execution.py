@@ -201,9 +201,7 @@ def run_expectations(order: Order, indices: Sequence[int], deadline: float, emit
             # The examples of one docstring are one doctest session (run_plan
             # puts them together, in the docstring's order).
             end = position + 1
-            while end < len(indices) and _same_docstring(
-                first, order.expectations[indices[end]]
-            ):
+            while end < len(indices) and _same_docstring(first, order.expectations[indices[end]]):
                 end += 1
             go = DoctestSession(run, indices[position:end], left).main()
             position = end

@@ -3,10 +3,13 @@
 Defence in depth, because we often run as root where the kernel's process
 limit does not apply: resource limits, a process group of its own (so the
 worker can kill everything it started), no stdin, no inherited descriptors,
-privileges dropped to `nobody` when we have them to drop, and an audit hook
-that refuses to start processes and to write outside the scratch copy and the
-system temp dir. The audit hook is not a security boundary against hostile
-native code (ctypes can bypass it); the uid drop and the limits are.
+privileges dropped to `nobody` when we have them to drop, the kernel's walls
+(landlock.py: writes, reads of HOME's dot-folders, TCP, signals; seccomp.py:
+other sockets, chmod/chown/xattrs, device nodes, ptrace, forks when none is
+allowed; no capabilities), and an audit hook that refuses to start processes
+and to write outside the scratch copy and the system temp dir. The audit hook
+is not a security boundary against hostile code (ctypes, `dir_fd` and `gc`
+walk around it: tests/security/); the kernel's walls and the uid drop are.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from .landlock import restrict
+from . import seccomp
+from .landlock import readable, restrict
 from .protocol import Order
 
 _MB = 1024 * 1024
@@ -162,19 +166,56 @@ def confine(order: Order, result_fd: int) -> None:
     os.chdir(order.scratch_root)
     sys.path.insert(0, order.scratch_root)
     sys.dont_write_bytecode = True
+    keep = seccomp.CAP_DAC_READ_SEARCH if order.keep_read else 0
     if order.run_as is not None:
         uid, gid = order.run_as
+        if keep:
+            seccomp.keep_capabilities(keep)
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
+        if keep:
+            seccomp.drop_capabilities(keep)
         # pytest names its temp dir after the user and checks who owns it.
         os.environ.update(USER="nobody", LOGNAME="nobody", HOME=order.scratch_root)
     if order.scratch_base:
-        restrict([order.scratch_base], network=limits.network)
+        needed = _needed_by_imports(order.scratch_base)
+        restrict([order.scratch_base], limits.network, order.hidden, needed)
+        # After Landlock, which set no_new_privs: what Landlock does not govern.
+        seccomp.install(network=limits.network, keep=keep, processes=limits.max_processes > 0)
     denied = (order.user_root,) if order.user_root else ()
     sys.addaudithook(
         make_guard((order.scratch_root, tempfile.gettempdir()), denied, limits.max_processes > 0)
     )
+
+
+def prepare(order: Order) -> None:
+    """In the worker, before it forks: what confine() computes the same for every grandchild."""
+    if order.scratch_base and order.hidden:
+        readable(order.hidden, _needed_by_imports(order.scratch_base))
+    if order.scratch_base and seccomp.supported():
+        seccomp.program(order.limits.network, order.limits.max_processes > 0)
+
+
+_needed: dict[str, list[str]] = {}
+
+
+def _needed_by_imports(scratch_base: str) -> list[str]:
+    """Folders imports read from, even under a hidden dot-folder (~/.pyenv, ~/.local).
+
+    Computed once per worker (prepare), inherited by its grandchildren.
+    """
+    if scratch_base not in _needed:
+        _needed[scratch_base] = _needed_now(scratch_base)
+    return _needed[scratch_base]
+
+
+def _needed_now(scratch_base: str) -> list[str]:
+    places = [*sys.path, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+    real = {os.path.realpath(p) for p in places if p and os.path.exists(p)}
+    # The scratch copy on sys.path (the grandchild's, not the worker's) is in the base.
+    base = os.path.realpath(scratch_base)
+    return sorted({p for p in real if not _under(p, (base,))} | {base})
 
 
 def write_module_file(order: Order) -> None:
@@ -188,6 +229,6 @@ def write_module_file(order: Order) -> None:
     partial = f"{order.module_file}.{os.getpid()}.tmp"
     with open(partial, "w", encoding="utf-8") as f:
         f.write(order.source)
-    if order.run_as is not None:
-        os.chown(partial, *order.run_as)
+    if order.run_as is not None and os.geteuid() != order.run_as[0]:
+        os.chown(partial, *order.run_as)  # before the drop; after it, the file is ours
     os.replace(partial, order.module_file)

@@ -40,6 +40,7 @@ from mgdebug.analysis.pytest_discovery import project_root
 
 from ..options import Limits
 from ..results import ExpectationResult
+from . import validate
 from .interpreter import Interpreter, own_interpreter
 from .kit import kit_folder, worker_command
 from .protocol import ChannelClosed, Order, TraceSpec, receive, send
@@ -157,21 +158,30 @@ def _world_readable(path: str) -> bool:
         path = parent
 
 
-def _unprivileged(sys_path: Sequence[str]) -> tuple[int, int] | None:
-    """(uid, gid) of `nobody`, if code running as it could still import Python's libraries.
+def _unprivileged(sys_path: Sequence[str]) -> tuple[tuple[int, int], bool] | None:
+    """((uid, gid) of `nobody`, whether the drop must keep the right to read everything).
 
     Imports made lazily by the code under test read the interpreter's files
-    (`sys_path`: the child interpreter's) after the drop; an interpreter
-    installed under /root (pyenv) is unreadable to `nobody`, and then we keep
-    root and rely on the audit hook.
+    (`sys_path`: the child interpreter's) after the drop. An interpreter
+    installed under /root (pyenv) is unreadable to `nobody`: the grandchild
+    then keeps CAP_DAC_READ_SEARCH alone (Order.keep_read), which still takes
+    root's writes, chmod, chown and signals away from it.
     """
     try:
         nobody = pwd.getpwnam("nobody")
     except KeyError:
         return None
-    if not all(_world_readable(p) for p in sys_path if p):
-        return None
-    return nobody.pw_uid, nobody.pw_gid
+    readable = all(_world_readable(p) for p in sys_path if p)
+    return (nobody.pw_uid, nobody.pw_gid), not readable
+
+
+def _homes() -> tuple[str, ...]:
+    """The user's HOME folders (the environment's and the account's), as real paths."""
+    found = {os.path.expanduser("~")}
+    with contextlib.suppress(KeyError):
+        found.add(pwd.getpwuid(os.geteuid()).pw_dir)
+    real = {os.path.realpath(h) for h in found if h and os.path.isabs(h)}
+    return tuple(sorted(h for h in real if h != os.sep and os.path.isdir(h)))
 
 
 _PR_SET_DUMPABLE = 4
@@ -209,11 +219,14 @@ class Sandbox:
         folder = os.path.dirname(self.module_path)
         self._user_root = folder if os.path.isdir(folder) else None
         self._module_name = os.path.splitext(os.path.basename(self.module_path))[0]
-        self._run_as = (
+        drop = (
             _unprivileged([*self.interpreter.sys_path, kit_folder()])
             if self.limits.drop_privileges and os.geteuid() == 0
             else None
         )
+        self._run_as = drop[0] if drop else None
+        self._keep_read = bool(drop and drop[1])
+        self._hidden = _homes()
         self._workers: list[_Worker] = []
         self._base: list[str] = []  # the scratch temp dir, once made
         self._root = ""
@@ -254,11 +267,28 @@ class Sandbox:
         own process can get around (README, "Security").
         """
         from .landlock import abi_version, layers
+        from .seccomp import supported
 
         abi = abi_version() if self.limits.landlock else 0
+        user = "same user as mgdebug"
+        if self._run_as:
+            user = "separate user (nobody)" + (", reading as root" if self._keep_read else "")
+        sockets = "" if self.limits.network else " no UDP, raw or Unix sockets;"
+        forks = " no processes (threads only);" if self.limits.max_processes == 0 else ""
+        filtered = (
+            [
+                f"seccomp: no capabilities;{sockets}{forks} no setuid or world-writable"
+                " chmod, chown, xattrs, device nodes, ptrace, io_uring"
+            ]
+            if abi and supported()
+            else []
+        )
+        reads = ["landlock: no reads in HOME's dot-folders"] if abi and self._hidden else []
         walls = [
-            "separate user (nobody)" if self._run_as else "same user as mgdebug",
+            user,
             *layers(abi),
+            *reads,
+            *filtered,
             "rlimits: CPU, memory, file size, processes",
             "environment: allow-list, private HOME and TMPDIR",
             "audit hook: process starts and writes outside the scratch copy",
@@ -299,13 +329,13 @@ class Sandbox:
         self._ensure_scratch()
         env = child_environment(os.environ, self._base[0], self.limits.pass_env)
         while len(self._workers) < min(count, self.worker_count):
-            self._workers.append(_Worker(env, self._base[0], self.interpreter.path))
+            self._workers.append(_Worker(env, kit_folder(), self.interpreter.path))
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.process.kill()
         worker.stop()
         env = child_environment(os.environ, self._base[0], self.limits.pass_env)
-        fresh = _Worker(env, self._base[0], self.interpreter.path)
+        fresh = _Worker(env, kit_folder(), self.interpreter.path)
         self._workers[self._workers.index(worker)] = fresh
         return fresh
 
@@ -327,6 +357,8 @@ class Sandbox:
             limits=self.limits,
             test_files=self._test_files(job.expectations),
             run_as=self._run_as,
+            keep_read=self._keep_read,
+            hidden=self._hidden,
             scratch_base=self._base[0] if self.limits.landlock else "",
         )
 
@@ -461,6 +493,10 @@ class Sandbox:
                 continue
             batch = worker.batch
             if message is None or batch is None:
+                continue
+            ids = [e.id for e in batch.order.expectations]
+            if not validate.worker_results(message, len(batch.indices), ids):
+                yield from self._worker_lost(worker, retried, "the sandbox worker sent nonsense")
                 continue
             batch.reported += 1
             if batch.reported == len(batch.indices):

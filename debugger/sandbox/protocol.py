@@ -60,6 +60,14 @@ class Order:
     limits: Limits
     test_files: dict[str, str] = field(default_factory=dict)  # user path -> scratch path
     run_as: tuple[int, int] | None = None  # (uid, gid) to drop to, when started as root
+    # Keep CAP_DAC_READ_SEARCH through the drop: the interpreter lives where
+    # `nobody` cannot read (pyenv under /root). Reads stay as open as root's,
+    # but writes, chmod and signals become nobody's (seccomp.py drops the rest).
+    keep_read: bool = False
+    # The user's HOME folders: the files of their dot-entries are not readable
+    # (landlock.readable), so model-written code cannot put ~/.ssh/id_rsa in a
+    # result that reaches the report and the next prompt.
+    hidden: tuple[str, ...] = ()
     # A batch: these module sources, one after another, each against all the
     # expectations with `wall_seconds` of its own (Sandbox.run_candidates).
     # Empty: the order is `source` alone.

@@ -17,6 +17,7 @@ with it, and the worker reports how it died.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import functools
 import gc
@@ -35,12 +36,17 @@ from typing import Any
 from mgdebug.analysis.model import Expectation
 
 from ..results import ExpectationResult, RunStatus
+from . import validate
 from .protocol import ChannelClosed, Order, receive, send
 
 _EXIT_FATAL = 70  # the grandchild's own machinery failed (sandbox bug)
 # Past a source's soft deadline (sandbox_timer.py), before the grandchild is
 # killed: time to stop the tracer and send what it saw.
 _BACKSTOP_SECONDS = 1.0
+_FORGED = (
+    "the code under test wrote to mgdebug's result channel (a frame mgdebug never sends):"
+    " this source's results are discarded"
+)
 # Set when this interpreter (the user's: child_kit.py) has no pytest; forked
 # grandchildren then answer pytest expectations with it instead of running them.
 _pytest_missing: str | None = None
@@ -82,7 +88,10 @@ def _preload_pytest() -> None:
         except Exception:  # noqa: BLE001, S112 - a broken plugin fails later, in the job
             continue
     # One throwaway session, so that grandchildren find pytest's lazy imports done.
-    with tempfile.TemporaryDirectory(prefix="mgdebug-warm-") as folder:
+    # Not in TMPDIR, the scratch folder's: a grandchild of another worker could
+    # plant a conftest.py in it, and this process is not confined.
+    kit_parent = os.path.dirname(os.path.dirname(os.path.abspath(sys.argv[0])))
+    with tempfile.TemporaryDirectory(prefix="mgdebug-warm-", dir=kit_parent) as folder:
         path = os.path.join(folder, "test_warm.py")
         with open(path, "w") as f:
             f.write("def test_warm():\n    assert 1 == 1\n")
@@ -183,10 +192,22 @@ class _Child:
             with contextlib.suppress(OSError):
                 kill(self.pid, signal.SIGKILL)
 
-    def reap(self) -> int:
+    def reap(self, grace: float = 0.0) -> int:
+        """Its exit status; killed first if still alive after `grace` seconds.
+
+        A grandchild whose pipe closed is normally exiting, but the code under
+        test can close the pipe itself and go on running.
+        """
         os.close(self.fd)
-        _, status = os.waitpid(self.pid, 0)
-        return status
+        deadline = time.monotonic() + grace
+        while True:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return status
+            if time.monotonic() >= deadline:
+                self.kill()
+                return os.waitpid(self.pid, 0)[1]
+            time.sleep(0.002)
 
 
 class _ModuleRegistry:
@@ -194,12 +215,14 @@ class _ModuleRegistry:
 
     Each candidate gets a fresh module object and namespace (run_module.Module);
     modules that import it (the user's helpers, test files, conftest) are
-    forgotten so that they import the next candidate, not this one. What one
+    forgotten so that they import the next candidate, not this one; builtins,
+    the environment and the cwd are put back too (a candidate that replaced
+    `sorted` made the next, wrong one pass: tests/security). What one
     candidate can still leave to the next, being the same process: changes to
     modules that stay loaded (the standard library and installed packages,
-    their caches and globals), to builtins, the cwd, the environment, signal
-    handlers other than SIGALRM, threads it started, open files, and memory it
-    holds in any of those. The candidates are small edits of one program, so
+    their caches, globals and classes: `doctest.OutputChecker` among them),
+    signal handlers other than SIGALRM, threads it started, open files, and
+    memory it holds in any of those. The candidates are small edits of one program, so
     this is rare; a run that does such things still gets its own grandchild
     per job through Sandbox.run_many.
     """
@@ -207,6 +230,9 @@ class _ModuleRegistry:
     def __init__(self, scratch_root: str) -> None:
         self.saved = dict(sys.modules)
         self.root = scratch_root + os.sep
+        self.builtins = dict(builtins.__dict__)
+        self.environ = dict(os.environ)
+        self.cwd = os.getcwd()
 
     def restore(self) -> None:
         for name in set(sys.modules) - self.saved.keys():
@@ -216,6 +242,14 @@ class _ModuleRegistry:
         for name, module in self.saved.items():
             if sys.modules.get(name) is not module:
                 sys.modules[name] = module
+        # By identity, always: comparing would call the __eq__ of what was planted.
+        builtins.__dict__.clear()
+        builtins.__dict__.update(self.builtins)
+        if os.environ != self.environ:
+            os.environ.clear()
+            os.environ.update(self.environ)
+        with contextlib.suppress(OSError):
+            os.chdir(self.cwd)
 
 
 def _cpu_seconds() -> float:
@@ -277,6 +311,7 @@ class _Progress:
         self.order = order
         self.reply = reply
         self.plan = run_plan(order.expectations)
+        self.ids = [e.id for e in order.expectations]
         self.count = len(order.sources())
         self.source = 0
         self.results: dict[int, ExpectationResult] = {}
@@ -341,13 +376,16 @@ class Worker:
         """
         if any(e.kind == "pytest" for e in order.expectations):
             self.load_pytest()
+        from .child import prepare
+
+        prepare(order)
         progress = _Progress(order, self.reply)
         while progress.source < progress.count:
             child = _Child(order, progress.source, progress.todo(), progress.deadline)
             outcome = self._supervise(child, progress)
             if outcome != "ended":
                 child.kill()
-            status = child.reap()
+            status = child.reap(_BACKSTOP_SECONDS if outcome == "ended" else 0.0)
             kill_strays()
             if outcome == "parent-gone":
                 return False
@@ -355,7 +393,10 @@ class Worker:
                 while progress.source < progress.count:
                     progress.finish(("crash", "cancelled"))
                 break
-            if outcome == "timeout":
+            if outcome == "forged":
+                progress.results = {}
+                progress.finish(("crash", _FORGED))
+            elif outcome == "timeout":
                 progress.finish(
                     ("timeout", f"timed out after {order.wall_seconds:g} s (wall clock)")
                 )
@@ -373,6 +414,21 @@ class Worker:
                 if order.stop_at_first_failure or len(todo) == 1:
                     progress.finish()
         return True
+
+    @staticmethod
+    def _fits(message: Any, progress: _Progress) -> bool:
+        """A message of the protocol, about the source running, not repeating a result."""
+        if not validate.grandchild_message(message, progress.source, progress.ids):
+            return False
+        if message[0] in ("result", "end") and progress.source >= progress.count:
+            return False
+        if message[0] == "end":
+            # The grandchild ends a source after a result for each expectation,
+            # or after the first failure when asked to stop there.
+            got = progress.results.values()
+            stopped = progress.order.stop_at_first_failure and any(not r.passed for r in got)
+            return len(got) == len(progress.ids) or stopped
+        return not (message[0] == "result" and message[2] in progress.results)
 
     def _supervise(self, child: _Child, progress: _Progress) -> str:
         while True:
@@ -393,8 +449,10 @@ class Worker:
             if child.fd in ready:
                 try:
                     message: Any = receive(child.fd)
-                except ChannelClosed:
-                    return "ended"
+                except ChannelClosed as closed:
+                    return "forged" if closed.args else "ended"  # args: not a frame of ours
+                if not self._fits(message, progress):
+                    return "forged"
                 if message[0] == "result":
                     progress.results[message[2]] = message[3]
                     child.progressed = True
@@ -447,6 +505,21 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _scan_children(pid: int) -> list[int]:
+    found: list[int] = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 1 and int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
 def kill_strays() -> int:
     """Kill every process left under this worker once a grandchild is reaped; how many.
 
@@ -455,8 +528,11 @@ def kill_strays() -> int:
     re-parents its children here; the loop ends when none is left.
     """
     killed = 0
+    me = os.getpid()
     for _ in range(1000):
-        strays = _children(os.getpid())
+        # The `children` files may miss a child while the list changes under
+        # them (proc(5)): a scan of /proc (~0.5 ms) has the last word.
+        strays = _children(me) or _scan_children(me)
         if not strays:
             break
         for pid in strays:
@@ -470,6 +546,15 @@ def kill_strays() -> int:
 
 def main() -> None:
     adopt_orphans()
+    # Started in the kit's folder (pool.py), not the scratch folder the code
+    # under test writes: Python made a relative PYTHONPATH entry (".")
+    # absolute against the start-up folder, and this unconfined process would
+    # otherwise import what the code planted there (pytest.py) on its next
+    # lazy import. Grandchildren move to the scratch copy (child.py).
+    kit, start = os.path.dirname(os.path.abspath(sys.argv[0])), os.getcwd()
+    if start != kit:  # started elsewhere (an older parent): forget what Python added from there
+        inside = start + os.sep
+        sys.path[:] = [p for p in sys.path if p == kit or not (p + os.sep).startswith(inside)]
     # Keep the protocol pipes off fds 0/1 so that a stray print (ours or a
     # plugin's at import) cannot corrupt a frame.
     control_in, control_out = os.dup(0), os.dup(1)

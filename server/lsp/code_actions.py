@@ -6,6 +6,11 @@ only on `codeAction/resolve` when the client can resolve, because most listed
 actions are never applied. Fixes
 are never preferred and never offered for `source.fixAll`: a fix proved
 against the tests is still a guess about what the author meant.
+
+With a model configured, each failing function in the range also gets
+"mgdebug: ask the model for a fix", a command action (`mgdebug.askModel`):
+the model is asked only when the user picks it, never to list actions, and
+what comes back is offered as quick fixes only once the sandbox checked it.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from typing import Any
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
-from .documents import FunctionFix, Snapshot
+from .documents import FunctionFix, FunctionState, Snapshot
 from .text_edits import apply_edits, lsp_lines, parses, to_client
 
 KIND = types.CodeActionKind.QuickFix
+ASK_MODEL_COMMAND = "mgdebug.askModel"
+ASK_MODEL_TITLE = "mgdebug: ask the model for a fix"
 
 
 def wants_quickfix(only: Sequence[str] | None) -> bool:
@@ -39,15 +46,53 @@ def client_resolves_edits(capabilities: types.ClientCapabilities) -> bool:
     )
 
 
-def fixes_in_range(snapshot: Snapshot, start_line: int, end_line: int) -> list[FunctionFix]:
-    """Validated fixes of failing (or blamed) functions that overlap the 1-based line range."""
-    found: list[FunctionFix] = []
+def shown_in_range(snapshot: Snapshot, start_line: int, end_line: int) -> list[FunctionState]:
+    """Failing (or blamed) functions that overlap the 1-based line range."""
+    found: list[FunctionState] = []
     for state in snapshot.functions.values():
         report = state.report
         shown = report.status == "fail" or report.blamed  # diagnostics.build shows the same
         if shown and report.line <= end_line and start_line <= report.end_line:
-            found += state.fixes
+            found.append(state)
     return found
+
+
+def fixes_in_range(snapshot: Snapshot, start_line: int, end_line: int) -> list[FunctionFix]:
+    """Validated fixes of failing (or blamed) functions that overlap the 1-based line range."""
+    return [fix for state in shown_in_range(snapshot, start_line, end_line) for fix in state.fixes]
+
+
+def ask_model_actions(
+    doc: TextDocument, snapshot: Snapshot, params: types.CodeActionParams
+) -> list[types.CodeAction]:
+    """ "Ask the model for a fix" for each failing function in the range (a command, no edit)."""
+    start, end = params.range.start.line + 1, params.range.end.line + 1
+    ours = [d for d in params.context.diagnostics if d.source == "mgdebug"]
+    actions = []
+    for state in shown_in_range(snapshot, start, end):
+        name = state.report.name
+        related = [d for d in ours if isinstance(d.data, dict) and d.data.get("function") == name]
+        title = f"{ASK_MODEL_TITLE} to {name}"
+        actions.append(
+            types.CodeAction(
+                title=title,
+                kind=KIND,
+                diagnostics=related or None,
+                is_preferred=False,
+                command=types.Command(
+                    title=title,
+                    command=ASK_MODEL_COMMAND,
+                    arguments=[doc.uri, state.report.line - 1],
+                ),
+                data={"uri": doc.uri, "ask": name},
+            )
+        )
+    return actions
+
+
+def is_command_action(data: Any) -> bool:
+    """A listed action that runs a command: resolving it has nothing to fill in."""
+    return isinstance(data, dict) and "ask" in data
 
 
 def list_actions(

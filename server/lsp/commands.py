@@ -1,6 +1,7 @@
-"""The commands code lenses run: debug one function, apply its best checked fix.
+"""The commands code lenses and code actions run: debug one function, apply its
+best checked fix, ask the model for a fix.
 
-Both take `[uri, line]` (a 0-based line inside the function) and find the
+All take `[uri, line]` (a 0-based line inside the function) and find the
 function there with the document's analysis (`ModuleInfo.function_at`).
 """
 
@@ -40,9 +41,9 @@ def function_at(session: Session, args: tuple[Any, ...]) -> tuple[DocumentSnapsh
 
 
 async def _debug(
-    session: Session, snapshot: DocumentSnapshot, name: str, request: object
+    session: Session, snapshot: DocumentSnapshot, name: str, request: object, model: bool = False
 ) -> Snapshot:
-    results = await session.debug(snapshot, only={name}, request_id=request)
+    results = await session.debug(snapshot, only={name}, request_id=request, model=model)
     if results is None:
         raise JsonRpcContentModified("the document changed during the run; run it again")
     session.client.refresh_views()
@@ -83,3 +84,40 @@ async def fix_function(session: Session, args: tuple[Any, ...], request: object)
         types.ApplyWorkspaceEditParams(edit=edit, label=fix.title)
     )
     return {"applied": result.applied, "title": fix.title, "reason": result.failure_reason}
+
+
+async def ask_model(session: Session, args: tuple[Any, ...], request: object) -> dict[str, Any]:
+    """Debug the function at `[uri, line]` with the model (progress, cancellable).
+
+    Its checked fixes, the model's among them, become the function's quick
+    fixes; the answer lists their titles and what the model did. Nothing the
+    model proposed is offered unless the sandbox checked it (documents.ingest
+    keeps only validated fixes).
+    """
+    snapshot, name = function_at(session, args)
+    config = session.model_config(snapshot.path)
+    if config is None:
+        raise JsonRpcInvalidParams(
+            "no model is configured: set mgdebug.model.name (and mgdebug.model.url), "
+            "$MGDEBUG_MODEL, or [tool.mgdebug.model] in pyproject.toml"
+        )
+    results = await _debug(session, snapshot, name, request, model=True)
+    state = results.functions.get(name)
+    summary = results.model
+    fixes = state.fixes if state else []
+    if not fixes:  # the fault may be in a blamed helper: its fixes are the ones to offer
+        fixes = [f for s in results.functions.values() if s.report.blamed for f in s.fixes]
+    answer: dict[str, Any] = {
+        "function": name,
+        "status": state.report.status if state else "untested",
+        "model": config.describe(),
+        "fixes": [fix.title for fix in fixes],
+        "notes": [fix.note for fix in fixes],  # why each ranks where it does
+        "explanation": state.report.explanation if state else "",
+        "usage": summary.usage if summary else {},
+    }
+    if summary is not None and summary.message:
+        answer["message"] = f"mgdebug: the model could not help: {summary.message}"
+    elif not answer["fixes"] and answer["status"] == "fail":
+        answer["message"] = f"mgdebug: no checked fix for {name}, from the model or the search"
+    return answer

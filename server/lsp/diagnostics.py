@@ -8,6 +8,12 @@ and what to do, and no blame.
 The failing function's diagnostic sits on its name; related information
 points at each failing expectation where it was written (a doctest line, a
 test in another file) and at the suspicious lines with the values they had.
+
+What a model said is labelled as such wherever it appears: its explanation
+under the failing function's message, its verdict on a suspicious line's
+block in the related information ("the model's opinion"), and a failing
+expectation the model wrote is "(model-written)". None of it is shown as
+fact: only the checked fixes are.
 """
 
 from __future__ import annotations
@@ -53,11 +59,39 @@ def _location(path: str, line: int) -> types.Location:
     return types.Location(uri=uri, range=types.Range(position, position))
 
 
+MODEL_WRITTEN = " (model-written)"
+
+
 def _failure_text(failure: FailureEvidence) -> str:
+    label = MODEL_WRITTEN if failure.origin_kind == "model" else ""
     if failure.expected is not None and failure.actual is not None:
         expected, actual = failure.expected.strip(), failure.actual.strip()  # doctest output
-        return f"{failure.description}: expected {expected}, got {actual}"
-    return f"{failure.description}: {failure.message or failure.status}"
+        return f"{failure.description}{label}: expected {expected}, got {actual}"
+    return f"{failure.description}{label}: {failure.message or failure.status}"
+
+
+def model_opinion(reason: str) -> str:
+    """A model verdict as the user reads it: labelled, never as an observed fact."""
+    text = reason.strip()
+    if text.lower().startswith("model:"):  # the engine may have labelled it already
+        text = text[len("model:") :].strip()
+    return f"model (its opinion, not checked): {text}"
+
+
+def model_explanation(explanation: str) -> str:
+    return f"model's explanation (its opinion, not checked): {explanation.strip()}"
+
+
+def _model_related(
+    doc: TextDocument, suspects: list[Suspect]
+) -> list[types.DiagnosticRelatedInformation]:
+    return [
+        types.DiagnosticRelatedInformation(
+            types.Location(doc.uri, line_range(doc, s.line)), model_opinion(s.model_reason)
+        )
+        for s in suspects
+        if s.model_reason.strip()
+    ]
 
 
 def _last_values(values: list[BlockSnapshot], line: int) -> dict[str, str]:
@@ -83,6 +117,7 @@ def function_diagnostics(
         )
         for s in suspects
     ]
+    related += _model_related(doc, suspects)
     if report.status == "fail":
         code = "failing-function"
         headline = f"{report.name} fails {report.failed} of {total} expectations"
@@ -94,10 +129,13 @@ def function_diagnostics(
         code = "blamed-function"
         headline = f"{report.name} is blamed: {report.blame_reason}"
     data = {"function": report.name}
+    message = headline + stale
+    if report.explanation.strip():
+        message += "\n" + model_explanation(report.explanation)
     diagnostics = [
         types.Diagnostic(
             range=line_range(doc, report.line),
-            message=headline + stale,
+            message=message,
             severity=types.DiagnosticSeverity.Error,
             source=SOURCE,
             code=code,
@@ -112,6 +150,7 @@ def function_diagnostics(
             )
             for f in report.failures[:3]
         ]
+        origin += _model_related(doc, [suspect])
         diagnostics.append(
             types.Diagnostic(
                 range=line_range(doc, suspect.line),

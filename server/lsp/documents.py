@@ -16,7 +16,15 @@ import re
 from dataclasses import dataclass, field, replace
 
 from mgdebug.analysis.model import FunctionInfo, ModuleInfo
-from mgdebug.debugger.report import CouldNotRun, Fix, FixEdit, FunctionReport, Report, Suspect
+from mgdebug.debugger.report import (
+    CouldNotRun,
+    Fix,
+    FixEdit,
+    FunctionReport,
+    ModelSummary,
+    Report,
+    Suspect,
+)
 from mgdebug.debugger.results import BlockSnapshot
 
 from .text_edits import lsp_lines, shifted
@@ -71,11 +79,16 @@ class FunctionFix:
     old_text: str
     edits: list[FixEdit]
     whole_document: bool = False  # the fix reaches outside its function
+    origin: str = "search"  # "model": the model proposed it; the sandbox checked it
+    note: str = ""  # why it ranks where it does (Fix.note)
 
     @property
     def title(self) -> str:
         change = self.summary
-        return f"mgdebug: {change} (passes {self.passed}/{self.total} expectations)"
+        checked = f"passes {self.passed}/{self.total} expectations"
+        if self.origin == "model":
+            return f"mgdebug: {change} (the model's fix, checked: {checked})"
+        return f"mgdebug: {change} ({checked})"
 
 
 @dataclass
@@ -88,6 +101,8 @@ class FunctionState:
     values: list[BlockSnapshot] = field(default_factory=list)  # from one failing run
     stale: bool = False
     searching: bool = False  # shown before the fix search ended; fixes may follow
+    # computed by a run whose model answered (a save re-asks a function without it)
+    with_model: bool = False
 
 
 @dataclass
@@ -100,6 +115,12 @@ class Snapshot:
     functions: dict[str, FunctionState] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     could_not_run: CouldNotRun | None = None  # the module could not be imported
+    model: ModelSummary | None = None  # what the model did in the latest run, if one was asked
+
+
+def model_answered(report: Report) -> bool:
+    """Whether the run had a model that helped (no `message` saying why it could not)."""
+    return report.model is not None and not report.model.message
 
 
 def ingest(report: Report, module: ModuleInfo) -> Snapshot:
@@ -111,9 +132,11 @@ def ingest(report: Report, module: ModuleInfo) -> Snapshot:
         path=report.path,
         messages=list(report.messages),
         could_not_run=report.could_not_run,
+        model=report.model,
     )
+    with_model = model_answered(report)
     for func in report.functions:
-        snapshot.functions[func.name] = FunctionState(report=func)
+        snapshot.functions[func.name] = FunctionState(report=func, with_model=with_model)
     for suspect in report.suspects:
         if suspect.function in snapshot.functions:
             snapshot.functions[suspect.function].suspects.append(suspect)
@@ -170,6 +193,8 @@ def _function_fix(
         old_text=old_text,
         edits=edits,
         whole_document=not inside,
+        origin=fix.origin,
+        note=fix.note,
     )
 
 
@@ -186,6 +211,7 @@ def remap(snapshot: Snapshot, module: ModuleInfo) -> Snapshot:
         path=snapshot.path,
         messages=snapshot.messages,
         could_not_run=_moved_problem(snapshot.could_not_run, lines),
+        model=snapshot.model,
     )
     for name, state in snapshot.functions.items():
         func = module.functions.get(name)
@@ -266,4 +292,5 @@ def _move_state(
         values=values,
         stale=state.stale or not unchanged,
         searching=state.searching,
+        with_model=state.with_model,
     )

@@ -3,6 +3,10 @@
 Values come from block snapshots (the variables when execution left each
 basic block) of one failing run, as the engine recorded them: repr strings,
 already bounded in size.
+
+With a model, the hover on a suspicious line also carries the model's verdict
+on its block, and the hover on the function's first line its explanation,
+both labelled as the model's opinion (what execution showed is the table).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pygls.workspace import TextDocument
 
 from mgdebug.debugger.results import BlockSnapshot
 
+from .diagnostics import model_explanation, model_opinion
 from .documents import FunctionState, Snapshot
 
 MAX_ROWS = 12  # a loop can leave a block thousands of times; the first rows tell the story
@@ -58,27 +63,45 @@ def value_rows(values: list[BlockSnapshot], name: str) -> list[str]:
     return rows
 
 
+def model_notes(state: FunctionState, line: int) -> list[str]:
+    """What the model said about 1-based `line`: its block verdicts, and on the
+    function's first line its explanation; each labelled as its opinion."""
+    notes = [
+        f"_{model_opinion(s.model_reason)}_"
+        for s in state.suspects
+        if s.line == line and s.model_reason.strip()
+    ]
+    if line == state.report.line and state.report.explanation.strip():
+        notes.append(f"_{model_explanation(state.report.explanation)}_")
+    return notes
+
+
 def hover(doc: TextDocument, snapshot: Snapshot, position: types.Position) -> types.Hover | None:
     state = function_at(snapshot, position.line + 1)
-    if state is None or state.report.status != "fail" or not state.values:
+    if state is None or not (state.report.status == "fail" or state.report.blamed):
         return None
     found = identifier_at(doc, position)
-    if found is None:
+    name, where = found if found is not None else ("", None)
+    rows = value_rows(state.values, name) if name else []
+    notes = model_notes(state, position.line + 1)
+    if not rows and not notes:
         return None
-    name, where = found
-    rows = value_rows(state.values, name)
-    if not rows:
-        return None
-    more = len(rows) - MAX_ROWS
-    lines = [
-        f"**mgdebug** — `{name}` in the failing run of `{state.report.name}`",
-        "",
-        "| after line | value |",
-        "|---:|---|",
-        *rows[:MAX_ROWS],
-    ]
-    if more > 0:
-        lines.append(f"\n…and {more} more")
+    lines: list[str] = []
+    if rows:
+        more = len(rows) - MAX_ROWS
+        lines += [
+            f"**mgdebug** — `{name}` in the failing run of `{state.report.name}`",
+            "",
+            "| after line | value |",
+            "|---:|---|",
+            *rows[:MAX_ROWS],
+        ]
+        if more > 0:
+            lines.append(f"\n…and {more} more")
+    else:
+        lines.append(f"**mgdebug** — `{state.report.name}`")
+    for note in notes:
+        lines += ["", note]
     if state.stale:
         lines.append("\n_(stale: the function was edited since this run)_")
     content = types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n".join(lines))

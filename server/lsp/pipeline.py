@@ -109,7 +109,11 @@ def merge(old: Snapshot | None, fresh: Snapshot, rerun: set[str] | None) -> Snap
             functions[name] = state
     # whether the module imports is a fact about the whole file, whatever part re-ran
     return replace(
-        merged, functions=functions, messages=fresh.messages, could_not_run=fresh.could_not_run
+        merged,
+        functions=functions,
+        messages=fresh.messages,
+        could_not_run=fresh.could_not_run,
+        model=fresh.model,
     )
 
 
@@ -126,6 +130,9 @@ class Job:
     @property
     def title(self) -> str:
         what = "whole file" if self.rerun is None else ", ".join(sorted(self.rerun))
+        config = self.options.model.config
+        if config is not None:  # the user should know a run may be waiting on an endpoint
+            return f"mgdebug: debugging {what} with {config.name}"
         return f"mgdebug: debugging {what}"
 
     def __call__(self, cancel: threading.Event, progress: ProgressCallback) -> Snapshot:

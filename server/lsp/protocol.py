@@ -5,8 +5,12 @@ logs), and answers malformed JSON with a pop-up instead of a ParseError. An
 editor then waits forever for the response. Here a request that cannot be
 read is answered with InvalidParams or InvalidRequest under its own id, and
 text that is not JSON with ParseError under id null, as JSON-RPC 2.0 says.
-Cancellation (`$/cancelRequest`) also reaches the debugging run the request
-is waiting on, which a cancelled asyncio task alone cannot stop.
+A request id that is neither a number nor a string is an InvalidRequest
+(answered under id null), and a second `initialize` is refused: pygls would
+run it again, resetting the workspace and forgetting every open document (and
+accept a new trust claim). Cancellation (`$/cancelRequest`) also reaches the
+debugging run the request is waiting on, which a cancelled asyncio task alone
+cannot stop.
 """
 
 from __future__ import annotations
@@ -40,7 +44,16 @@ class MgdebugProtocol(LanguageServerProtocol):
     # what else a `$/cancelRequest` stops (the session's runs); set by server.py
     on_cancel: Callable[[int | str], None] | None = None
 
+    _initialize_seen = False
+
     def structure_message(self, data: dict[str, Any]) -> Any:
+        msg_id = data.get("id")
+        if msg_id is not None and (isinstance(msg_id, bool) or not isinstance(msg_id, int | str)):
+            return _Unreadable(
+                None,
+                str(data.get("method", "")),
+                JsonRpcInvalidRequest("id must be a number or a string"),
+            )
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
@@ -59,6 +72,12 @@ class MgdebugProtocol(LanguageServerProtocol):
             msg_id = message.get("id") if isinstance(message, dict) else None
             self._send_error(msg_id, JsonRpcInvalidRequest())
             return
+        if getattr(message, "method", None) == "initialize" and hasattr(message, "id"):
+            if self._initialize_seen:
+                error = JsonRpcInvalidRequest("the server is already initialized")
+                self._send_error(message.id, error)
+                return
+            self._initialize_seen = True
         super().handle_message(message)
 
     def send_parse_error(self, detail: str) -> None:

@@ -18,7 +18,7 @@ from pygls.exceptions import FeatureRequestError, JsonRpcContentModified
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
-from . import code_actions, code_lens, commands, hover, inlay_hints
+from . import code_actions, code_lens, commands, generate_actions, hover, inlay_hints
 from .protocol import MgdebugProtocol
 from .runs import ProgressBar
 from .session import Client, Session
@@ -140,24 +140,36 @@ def did_close(ls: MgdebugServer, params: types.DidCloseTextDocumentParams) -> No
 @SERVER.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(
-        code_action_kinds=[code_actions.KIND], resolve_provider=True, work_done_progress=False
+        code_action_kinds=[code_actions.KIND, *generate_actions.KINDS],
+        resolve_provider=True,
+        work_done_progress=False,
     ),
 )
 async def code_action(
     ls: MgdebugServer, params: types.CodeActionParams
 ) -> list[types.CodeAction] | None:
-    """Quick fixes: the checked fixes of failing functions in the range (never fixAll)."""
+    """Quick fixes: the checked fixes of failing functions in the range (never fixAll),
+    and "ask the model for a fix" when a model is configured."""
     view = ls.session.view(params.text_document.uri)
+    resolve_edits = code_actions.client_resolves_edits(ls.client_capabilities)
+    generated = generate_actions.list_actions(ls.session, params, resolve_edits)  # docs, tests
     if view is None or not code_actions.wants_quickfix(params.context.only):
-        return None
+        return generated or None
     resolve = code_actions.client_resolves_edits(ls.client_capabilities)
-    return code_actions.list_actions(view[0], view[1], params, resolve) or None
+    actions = code_actions.list_actions(view[0], view[1], params, resolve)
+    if ls.session.model_config(view[1].path) is not None:
+        actions += code_actions.ask_model_actions(view[0], view[1], params)
+    return actions + generated or None
 
 
 @SERVER.feature(types.CODE_ACTION_RESOLVE)
 async def code_action_resolve(ls: MgdebugServer, action: types.CodeAction) -> types.CodeAction:
     """Fill in the edit of a listed fix, if the document still has the fixed text."""
     data = action.data if isinstance(action.data, dict) else {}
+    if generate_actions.is_ours(action):  # a docstring or tests: generated now
+        return await generate_actions.resolve(ls.session, action, ls.protocol.msg_id)
+    if code_actions.is_command_action(data):
+        return action  # its command does the work when chosen
     view = ls.session.view(str(data.get("uri")))
     fix = code_actions.find_fix(view[1], data) if view else None
     edit = code_actions.workspace_edit(view[0], fix) if view and fix else None
@@ -205,6 +217,25 @@ async def debug_function(ls: MgdebugServer, *args: Any) -> dict[str, Any]:
 async def fix_function(ls: MgdebugServer, *args: Any) -> dict[str, Any]:
     """`mgdebug.fixFunction [uri, line]`: apply the best checked fix via workspace/applyEdit."""
     return await commands.fix_function(ls.session, args, ls.protocol.msg_id)
+
+
+@SERVER.command(code_actions.ASK_MODEL_COMMAND)
+async def ask_model(ls: MgdebugServer, *args: Any) -> dict[str, Any]:
+    """`mgdebug.askModel [uri, line]`: debug one function with the model, with progress and
+    cancel; its checked fixes become quick fixes."""
+    return await commands.ask_model(ls.session, args, ls.protocol.msg_id)
+
+
+@SERVER.command(generate_actions.DOC_COMMAND)
+async def write_docstring(ls: MgdebugServer, *args: Any) -> dict[str, Any]:
+    """`mgdebug.writeDocstring [uri, line]`: a docstring with checked examples, applied."""
+    return await generate_actions.run_command(ls.session, "doc", args, ls.protocol.msg_id)
+
+
+@SERVER.command(generate_actions.TESTS_COMMAND)
+async def generate_tests(ls: MgdebugServer, *args: Any) -> dict[str, Any]:
+    """`mgdebug.generateTests [uri, line]`: regression tests checked by pytest, applied."""
+    return await generate_actions.run_command(ls.session, "tests", args, ls.protocol.msg_id)
 
 
 @SERVER.feature(types.SHUTDOWN)

@@ -5,6 +5,11 @@ it is handed (`Client`), so it knows nothing of pygls's server object and
 `server.py` can stay a list of handlers. What happens to one text of a
 document is in `pipeline.py`, which gets a `DocumentSnapshot`, never the
 session.
+
+The model (model_setup.py) is asked only by runs that a save or a command
+starts: opening a file and typing run offline, so browsing and editing never
+cost a request, and a save after an offline run asks the model about the
+failing functions it has not yet seen with the model.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 
 from mgdebug.analysis.model import ModuleInfo, SyntaxProblem
+from mgdebug.debugger.llm.config import ModelConfig
 from mgdebug.debugger.options import DebugOptions
 
 from . import diagnostics, pipeline
 from .documents import Snapshot, remap
+from .model_setup import ModelSetup
 from .pipeline import DocumentSnapshot
 from .runs import ProgressBar, Runs
 from .settings import Settings, parse_initialization_options, parse_settings, problems_message
@@ -101,6 +108,7 @@ class Session:
         self.runs = Runs(client.progress)
         self.setting_problems: list[str] = []
         self._notices: set[str] = set()
+        self.model = ModelSetup(self._warn, self._log)
 
     # -- messages ---------------------------------------------------------------
 
@@ -109,6 +117,13 @@ class Session:
         if message and message not in self._notices:
             self._notices.add(message)
             self.client.show_message(types.ShowMessageParams(types.MessageType.Info, message))
+
+    def _warn(self, message: str) -> None:
+        self.client.show_message(types.ShowMessageParams(types.MessageType.Warning, message))
+        self._log(message)
+
+    def _log(self, message: str) -> None:
+        self.client.log_message(types.LogMessageParams(types.MessageType.Info, message))
 
     def _report_settings_problems(self, problems: list[str]) -> None:
         if problems:
@@ -132,6 +147,8 @@ class Session:
         self.settings, problems = parse_settings(raw, before)
         self._report_settings_problems(problems)
         after = self.settings
+        if before.model != after.model:
+            self.model.forget()
         if after.enable and not after.may_run_code:
             self.notice_once(after.not_running_reason)
         if (before.enable, before.may_run_code) != (after.enable, after.may_run_code):
@@ -155,16 +172,17 @@ class Session:
         self.schedule(uri, TYPE_DELAY, debug=self.settings.run == "onType")
 
     def saved(self, uri: str) -> None:
-        self.schedule(uri, SAVE_DELAY, debug=self.settings.run != "onOpen")
+        self.schedule(uri, SAVE_DELAY, debug=self.settings.run != "onOpen", model=True)
 
     def closed(self, uri: str) -> None:
         self.runs.cancel_document(uri)
         self.documents.pop(uri, None)
         self.client.publish(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
-    def schedule(self, uri: str, delay: float, *, debug: bool) -> None:
-        """Refresh `uri` after `delay`, cancelling runs on its older text."""
-        self.runs.schedule(uri, delay, lambda: self.refresh(uri, debug=debug))
+    def schedule(self, uri: str, delay: float, *, debug: bool, model: bool = False) -> None:
+        """Refresh `uri` after `delay`, cancelling runs on its older text; `model`: the
+        run may ask the model (a save, never an edit)."""
+        self.runs.schedule(uri, delay, lambda: self.refresh(uri, debug=debug, model=model))
 
     # -- results ------------------------------------------------------------------
 
@@ -200,7 +218,11 @@ class Session:
             types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=doc.version)
         )
 
-    async def refresh(self, uri: str, *, debug: bool) -> None:
+    def model_config(self, path: str) -> ModelConfig | None:
+        """The model runs on `path` may ask, or None (none set, or one that cannot work)."""
+        return self.model.config(self.settings.model, path)
+
+    async def refresh(self, uri: str, *, debug: bool, model: bool = False) -> None:
         """Check the current text, republish, and debug it if asked and allowed."""
         doc = self.client.document(uri)
         if doc is None or not self.settings.enable:
@@ -224,7 +246,7 @@ class Session:
             return
         # debug() told the user; a background refresh has no one else to answer
         with contextlib.suppress(Exception):
-            await self.debug(_snapshot(uri, doc, module))
+            await self.debug(_snapshot(uri, doc, module), model=model)
 
     async def debug(
         self,
@@ -233,11 +255,13 @@ class Session:
         only: set[str] | None = None,
         token: types.ProgressToken | None = None,
         request_id: object = None,
+        model: bool = False,
     ) -> Snapshot | None:
         """Debug one text of a document (all of it, what changed, or `only`); None if
         the run was cancelled or the text moved on while it ran.
 
         `only` is what a user asked for by command; such a run shows progress at once.
+        `model`: the run may ask the configured model (never on a keystroke).
         """
         uri = snapshot.uri
         doc = self.client.document(uri)
@@ -247,6 +271,9 @@ class Session:
             if only is not None
             else await asyncio.to_thread(pipeline.plan, state.results, snapshot.module)
         )
+        config = self.model_config(snapshot.path) if model else None
+        if config is not None and rerun is not None and only is None:
+            rerun = rerun | _unseen_by_model(state.results, snapshot)
         if rerun is not None and not rerun:
             return state.results
         loop = asyncio.get_running_loop()
@@ -258,7 +285,9 @@ class Session:
             doc=snapshot,
             rerun=rerun,
             options=DebugOptions(
-                search_seconds=self.settings.timeBudget, python=self.settings.python or None
+                search_seconds=self.settings.timeBudget,
+                python=self.settings.python or None,
+                model=self.model.options(self.settings.model, config),
             ),
             engine=lambda: self.runs.engine,
             early=show_early,
@@ -276,6 +305,8 @@ class Session:
             log.exception("debugging %s failed", uri)
             self.notice_once(f"mgdebug: debugging failed: {exc!r} (details in the server log)")
             raise
+        if fresh is not None:  # a problem with the model is one whatever the text did
+            self.model.report(fresh.model)
         if fresh is None or not self._merge(snapshot, doc, fresh, rerun):
             return None  # cancelled, closed, or the text moved on while it ran
         for message in fresh.messages:
@@ -307,6 +338,19 @@ class Session:
             return False  # closed, or the text moved on
         state.set_results(pipeline.merge(state.results, fresh, rerun))
         return True
+
+
+def _unseen_by_model(results: Snapshot | None, snapshot: DocumentSnapshot) -> set[str]:
+    """Failing (or blamed) functions whose results came from a run without the model."""
+    if results is None:
+        return set()
+    return {
+        name
+        for name, state in results.functions.items()
+        if (state.report.status == "fail" or state.report.blamed)
+        and not state.with_model
+        and name in snapshot.module.functions
+    }
 
 
 def _snapshot(uri: str, doc: TextDocument, module: ModuleInfo) -> DocumentSnapshot:

@@ -18,15 +18,37 @@ and costs milliseconds.
 `--python` on the command line; "" finds one as the CLI does
 (debugger/sandbox/interpreter.py). The VS Code extension fills it from the Python
 extension's selected interpreter.
+
+`model`: `{"name", "url", "budget", "strategy"}` (dotted keys such as
+"model.name" are read too), the editor's side of `--model`, `--model-url`,
+`--model-budget` and `--strategy`. Empty name and URL leave the choice to
+$MGDEBUG_MODEL / $MGDEBUG_MODEL_URL and `[tool.mgdebug.model]` (server/lsp/model.py
+resolves them per file). There is no key setting: the key comes only from the
+server's environment, so it is never in a settings file a project may commit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
+
+from mgdebug.debugger.options import Strategy
 
 RunMode = Literal["onSave", "onOpen", "onType"]
 RUN_MODES: tuple[str, ...] = get_args(RunMode)
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
+MAX_MODEL_CALLS = 200  # per run; a typo of 2000 would cost real money on a paid endpoint
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The `model` object; empty name and URL: environment or pyproject.toml decide."""
+
+    name: str = ""
+    url: str = ""
+    budget: int = 20  # requests per run (ModelOptions.max_calls)
+    strategy: Strategy = "mgdebug"
 
 
 @dataclass(frozen=True)
@@ -37,6 +59,7 @@ class Settings:
     inlayValues: bool = False
     runCode: bool = True
     python: str = ""  # path of the interpreter for code under test; "": found automatically
+    model: ModelSettings = field(default_factory=ModelSettings)
     workspaceTrusted: bool = True  # from the client, not a user setting
 
     @property
@@ -78,6 +101,29 @@ def _check_python(value: Any) -> str | None:
     return value if isinstance(value, str) and "\0" not in value else None
 
 
+def _check_text(value: Any) -> str | None:
+    if value is None:  # null: back to the environment and pyproject.toml
+        return ""
+    return value.strip() if isinstance(value, str) and "\0" not in value else None
+
+
+def _check_calls(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_MODEL_CALLS:
+        return value
+    return None
+
+
+def _check_strategy(value: Any) -> Strategy | None:
+    return value if value in STRATEGIES else None  # type: ignore[return-value]
+
+
+_MODEL_CHECKS = {
+    "name": (_check_text, "a model name, or null"),
+    "url": (_check_text, "an http(s) URL, or null"),
+    "budget": (_check_calls, f"a number of model requests between 0 and {MAX_MODEL_CALLS}"),
+    "strategy": (_check_strategy, " or ".join(f'"{s}"' for s in STRATEGIES)),
+}
+
 _CHECKS = {
     "enable": (_check_bool, "true or false"),
     "run": (_check_run, " or ".join(f'"{m}"' for m in RUN_MODES)),
@@ -100,18 +146,47 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
         return base, []
     if not isinstance(raw, dict):
         return base, [f"settings must be an object, got {type(raw).__name__}"]
-    changes: dict[str, Any] = {}
     problems: list[str] = []
-    defaults = Settings()
-    for name, (check, expected) in _CHECKS.items():
-        if name not in raw:
+    changes = _checked(raw, _CHECKS, Settings(), "", problems)
+    model = _parse_model(raw, base.model, problems)
+    if model != base.model:
+        changes["model"] = model
+    return replace(base, **changes), problems
+
+
+def _parse_model(raw: dict[str, Any], base: ModelSettings, problems: list[str]) -> ModelSettings:
+    """The `model` object (or dotted "model.name" keys), checked value by value."""
+    given = raw.get("model")
+    if given is not None and not isinstance(given, dict):
+        problems.append(f"`model` should be an object, got {given!r}")
+        given = None
+    values = {k[len("model.") :]: v for k, v in raw.items() if k.startswith("model.")}
+    values.update(given or {})
+    return replace(base, **_checked(values, _MODEL_CHECKS, ModelSettings(), "model.", problems))
+
+
+def _checked(
+    values: dict[str, Any],
+    checks: Mapping[str, tuple[Callable[[Any], object], str]],
+    defaults: object,
+    prefix: str,
+    problems: list[str],
+) -> dict[str, Any]:
+    """The checked value of each key of `checks` that `values` has.
+
+    A bad value is described in `problems` (its key shown as `prefix` + name)
+    and takes its value in `defaults`.
+    """
+    changes: dict[str, Any] = {}
+    for name, (check, expected) in checks.items():
+        if name not in values:
             continue
-        value = check(raw[name])
+        value = check(values[name])
         if value is None:
-            problems.append(f"`{name}` should be {expected}, got {raw[name]!r}")
+            problems.append(f"`{prefix}{name}` should be {expected}, got {values[name]!r}")
             value = getattr(defaults, name)
         changes[name] = value
-    return replace(base, **changes), problems
+    return changes
 
 
 def parse_initialization_options(options: Any) -> tuple[Settings, list[str]]:

@@ -82,7 +82,7 @@ class Box:
         return 3
 '''
 
-TESTS = '''\
+TESTS = """\
 import pytest
 from tinymod import double
 
@@ -103,7 +103,7 @@ def test_known_bug():
 @pytest.mark.parametrize("x", [1, 2])
 def test_param(x):
     assert double(x) == 2
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -116,9 +116,22 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _doctest_verdicts(root: Path, flags: str = "") -> dict[int, str]:
     done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "conformance_truth.py"), "--root", str(root),
-         "--module", "tinymod", "--path", str(root / "tinymod.py"), "--flags", flags],
-        capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            str(BENCHMARKS / "conformance_truth.py"),
+            "--root",
+            str(root),
+            "--module",
+            "tinymod",
+            "--path",
+            str(root / "tinymod.py"),
+            "--flags",
+            flags,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {v["line"]: v["verdict"] for v in json.loads(done.stdout)["verdicts"]}
 
 
@@ -126,8 +139,17 @@ def test_doctest_truth_has_a_verdict_per_example_keyed_by_its_file_line(project:
     verdicts = _doctest_verdicts(project)
     # Module (3), class session (11-13), function (26-35; the +SKIP example is not
     # run), and a property's example, whose line doctest itself does not know (46).
-    assert verdicts == {3: "pass", 11: "pass", 12: "pass", 13: "pass", 26: "pass",
-                        28: "fail", 30: "fail", 33: "fail", 46: "pass"}
+    assert verdicts == {
+        3: "pass",
+        11: "pass",
+        12: "pass",
+        13: "pass",
+        26: "pass",
+        28: "fail",
+        30: "fail",
+        33: "fail",
+        46: "pass",
+    }
     lines = MODULE.splitlines()
     assert all(lines[line - 1].lstrip().startswith(">>>") for line in verdicts)
 
@@ -140,14 +162,33 @@ def test_doctest_truth_applies_only_the_flags_it_is_given(project: Path) -> None
 def test_pytest_plugin_records_each_node_outcome(project: Path) -> None:
     out = project / "pytest.json"
     env = {**os.environ, "PYTHONPATH": str(BENCHMARKS), "CONFORMANCE_PYTEST_OUT": str(out)}
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "conformance_pytest_plugin",
-                    "-p", "no:cacheprovider", "test_tinymod.py"],
-                   cwd=project, env=env, capture_output=True, text=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "conformance_pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            "test_tinymod.py",
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     truth = pytest_truth(json.loads(out.read_text())["items"])
     test_file = os.path.realpath(project / "test_tinymod.py")
     assert {k[2]: v.verdict for k, v in truth.items() if k[1] == test_file} == {
-        "test_ok": "pass", "test_wrong": "fail", "test_skipped": "skip",
-        "test_known_bug": "xfail", "test_param[1]": "pass", "test_param[2]": "fail"}
+        "test_ok": "pass",
+        "test_wrong": "fail",
+        "test_skipped": "skip",
+        "test_known_bug": "xfail",
+        "test_param[1]": "pass",
+        "test_param[2]": "fail",
+    }
 
 
 def _report(root: Path, statuses: dict[str, tuple[str, str]]) -> dict[str, object]:
@@ -161,8 +202,15 @@ def _report(root: Path, statuses: dict[str, tuple[str, str]]) -> dict[str, objec
             expectations.append({"id": exp_id, "kind": "doctest", "origin": origin})
         elif kind == "pytest":
             origin = {"path": str(root / "test_tinymod.py"), "line": 1, "kind": "pytest"}
-            expectations.append({"id": exp_id, "kind": "pytest", "origin": origin,
-                                 "test_file": str(root / "test_tinymod.py"), "nodeid": rest})
+            expectations.append(
+                {
+                    "id": exp_id,
+                    "kind": "pytest",
+                    "origin": origin,
+                    "test_file": str(root / "test_tinymod.py"),
+                    "nodeid": rest,
+                }
+            )
         else:
             origin = {"path": str(root / "tinymod.py"), "line": int(rest), "kind": "docstring"}
             expectations.append({"id": exp_id, "kind": "eval", "origin": origin})
@@ -171,33 +219,48 @@ def _report(root: Path, statuses: dict[str, tuple[str, str]]) -> dict[str, objec
 
 
 def test_compare_counts_agreement_and_names_each_disagreement(project: Path) -> None:
-    doctests = doctest_truth([
-        {"file": str(project / "tinymod.py"), "line": 26, "verdict": "pass"},
-        {"file": str(project / "tinymod.py"), "line": 28, "verdict": "fail"},
-        {"file": str(project / "tinymod.py"), "line": 30, "verdict": "fail"},
-    ])
+    doctests = doctest_truth(
+        [
+            {"file": str(project / "tinymod.py"), "line": 26, "verdict": "pass"},
+            {"file": str(project / "tinymod.py"), "line": 28, "verdict": "fail"},
+            {"file": str(project / "tinymod.py"), "line": 30, "verdict": "fail"},
+        ]
+    )
     test_file = str(project / "test_tinymod.py")
-    phases = {"passed": {"call": {"outcome": "passed"}},
-              "failed": {"call": {"outcome": "failed", "message": "assert 4 == 2"}},
-              "skipped": {"setup": {"outcome": "skipped", "message": "not today"}}}
-    tests = pytest_truth([
-        {"nodeid": f"test_tinymod.py::{name}", "path": test_file, "phases": phases[outcome]}
-        for name, outcome in [("test_ok", "passed"), ("test_skipped", "skipped"),
-                              ("test_param[1]", "passed"), ("test_param[2]", "failed"),
-                              ("test_unselected", "passed")]])
-    report = _report(project, {
-        "doctest:26": ("pass", ""),
-        "doctest:28": ("pass", ""),  # wrong: doctest fails it
-        "pytest:test_tinymod.py::test_ok": ("pass", ""),
-        "pytest:test_tinymod.py::test_skipped": ("pass", "skipped: not today"),
-        "pytest:test_tinymod.py::test_param": ("pass", ""),  # wrong: test_param[2] fails
-        "docstring:40": ("pass", ""),
-    })
+    phases = {
+        "passed": {"call": {"outcome": "passed"}},
+        "failed": {"call": {"outcome": "failed", "message": "assert 4 == 2"}},
+        "skipped": {"setup": {"outcome": "skipped", "message": "not today"}},
+    }
+    tests = pytest_truth(
+        [
+            {"nodeid": f"test_tinymod.py::{name}", "path": test_file, "phases": phases[outcome]}
+            for name, outcome in [
+                ("test_ok", "passed"),
+                ("test_skipped", "skipped"),
+                ("test_param[1]", "passed"),
+                ("test_param[2]", "failed"),
+                ("test_unselected", "passed"),
+            ]
+        ]
+    )
+    report = _report(
+        project,
+        {
+            "doctest:26": ("pass", ""),
+            "doctest:28": ("pass", ""),  # wrong: doctest fails it
+            "pytest:test_tinymod.py::test_ok": ("pass", ""),
+            "pytest:test_tinymod.py::test_skipped": ("pass", "skipped: not today"),
+            "pytest:test_tinymod.py::test_param": ("pass", ""),  # wrong: test_param[2] fails
+            "docstring:40": ("pass", ""),
+        },
+    )
     result = compare(doctests, tests, mgdebug_items(report), [test_file])
     assert result.agree == 3  # doctest 26, test_ok, test_skipped (skip == skip)
     assert [(d["where"], d["truth"], d["mgdebug"]) for d in result.disagree] == [
         (f"{os.path.realpath(project / 'tinymod.py')}:28", "fail", "pass"),
-        (f"{os.path.realpath(test_file)}::test_param", "fail", "pass")]
+        (f"{os.path.realpath(test_file)}::test_param", "fail", "pass"),
+    ]
     assert [m["where"].rsplit(":", 1)[1] for m in result.missing] == ["30"]
     assert [e["origin"] for e in result.extra] == ["docstring"]
     assert (result.pytest_selected, result.pytest_tests) == (3, 4)
@@ -205,45 +268,75 @@ def test_compare_counts_agreement_and_names_each_disagreement(project: Path) -> 
 
 
 def test_unstable_lists_only_items_whose_verdict_changed_between_runs(project: Path) -> None:
-    first = mgdebug_items(_report(project, {"doctest:26": ("pass", ""),
-                                            "doctest:28": ("fail", "")}))
-    second = mgdebug_items(_report(project, {"doctest:26": ("timeout", "timed out"),
-                                             "doctest:28": ("error", "boom")}))
+    first = mgdebug_items(
+        _report(project, {"doctest:26": ("pass", ""), "doctest:28": ("fail", "")})
+    )
+    second = mgdebug_items(
+        _report(project, {"doctest:26": ("timeout", "timed out"), "doctest:28": ("error", "boom")})
+    )
     changed = unstable([first, second])
     assert [(c["where"].rsplit(":", 1)[1], c["mgdebug"]) for c in changed] == [
-        ("26", "pass (pass) / timeout (timeout)")]  # fail and error are one verdict
+        ("26", "pass (pass) / timeout (timeout)")
+    ]  # fail and error are one verdict
 
 
 def test_pytest_doctest_flags_come_from_the_ini_file_pytest_picks(tmp_path: Path) -> None:
     (tmp_path / "tox.ini").write_text("[pytest]\ndoctest_optionflags = NUMBER\n")
-    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""\
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent("""\
         [tool.pytest.ini_options]
         doctest_optionflags = "ELLIPSIS NORMALIZE_WHITESPACE"
-    """))
+    """)
+    )
     assert pytest_doctest_flags(tmp_path) == ["ELLIPSIS", "NORMALIZE_WHITESPACE"]
     (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -q\n")
     assert pytest_doctest_flags(tmp_path) is None  # pytest.ini wins, and sets no flags
 
 
 def test_an_example_mgdebug_reports_a_line_off_is_named_misplaced(project: Path) -> None:
-    doctests = doctest_truth([{"file": str(project / "tinymod.py"), "line": 28,
-                               "verdict": "fail", "source": "double(3)\n"}])
+    doctests = doctest_truth(
+        [
+            {
+                "file": str(project / "tinymod.py"),
+                "line": 28,
+                "verdict": "fail",
+                "source": "double(3)\n",
+            }
+        ]
+    )
     report = _report(project, {"doctest:27": ("fail", "")})
     report["expectations"][0]["call"] = "double(3)\n"  # type: ignore[index]
     result = compare(doctests, {}, mgdebug_items(report), [])
     assert (len(result.missing), len(result.extra)) == (1, 1)  # no key matches: both count
     assert [(m["where"].rsplit(":", 1)[1], m["mgdebug_line"]) for m in result.misplaced] == [
-        ("28", "27")]
+        ("28", "27")
+    ]
 
 
 def test_a_failure_for_another_exception_agrees_but_is_listed(project: Path) -> None:
-    doctests = doctest_truth([
-        {"file": str(project / "tinymod.py"), "line": 28, "verdict": "fail",
-         "message": "raised TypeError: unsupported operand"},
-        {"file": str(project / "tinymod.py"), "line": 30, "verdict": "fail",
-         "message": "raised TypeError: nope"}])
-    report = _report(project, {"doctest:28": ("error", "NameError: name 'x' is not defined"),
-                               "doctest:30": ("error", "TypeError: nope")})
+    doctests = doctest_truth(
+        [
+            {
+                "file": str(project / "tinymod.py"),
+                "line": 28,
+                "verdict": "fail",
+                "message": "raised TypeError: unsupported operand",
+            },
+            {
+                "file": str(project / "tinymod.py"),
+                "line": 30,
+                "verdict": "fail",
+                "message": "raised TypeError: nope",
+            },
+        ]
+    )
+    report = _report(
+        project,
+        {
+            "doctest:28": ("error", "NameError: name 'x' is not defined"),
+            "doctest:30": ("error", "TypeError: nope"),
+        },
+    )
     result = compare(doctests, {}, mgdebug_items(report), [])
     assert result.agree == 2
     assert [r["where"].rsplit(":", 1)[1] for r in result.other_reason] == ["28"]
@@ -251,10 +344,22 @@ def test_a_failure_for_another_exception_agrees_but_is_listed(project: Path) -> 
 
 def test_another_example_on_the_same_line_is_not_a_match(project: Path) -> None:
     # mgdebug one line off: it puts `double(3)` (file line 28) on line 26, `double(2)`'s.
-    doctests = doctest_truth([{"file": str(project / "tinymod.py"), "line": 26,
-                               "verdict": "pass", "source": "double(2)\n"}])
+    doctests = doctest_truth(
+        [
+            {
+                "file": str(project / "tinymod.py"),
+                "line": 26,
+                "verdict": "pass",
+                "source": "double(2)\n",
+            }
+        ]
+    )
     report = _report(project, {"doctest:26": ("fail", "")})
     report["expectations"][0]["call"] = "double(3)  # doctest: +ELLIPSIS\n"  # type: ignore[index]
     result = compare(doctests, {}, mgdebug_items(report), [])
     assert (result.agree, len(result.disagree), len(result.missing), len(result.extra)) == (
-        0, 0, 1, 1)
+        0,
+        0,
+        1,
+        1,
+    )

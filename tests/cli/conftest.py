@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,17 @@ class CliRun:
         return json.loads(self.stdout)
 
 
-def run_mgdebug(*args: str, cwd: Path | None = None, timeout: float = 120) -> CliRun:
-    """Run the installed `mgdebug` console script, as a user would."""
+def run_mgdebug(
+    *args: str, cwd: Path | None = None, timeout: float = 120, env: Mapping[str, str] | None = None
+) -> CliRun:
+    """Run the installed `mgdebug` console script, as a user would.
+
+    `env`, when given, is its whole environment; else ours without NO_COLOR.
+    """
     beside = Path(sys.executable).with_name("mgdebug")  # the one installed with this Python
     exe = str(beside) if beside.exists() else shutil.which("mgdebug") or "mgdebug"
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     proc = subprocess.run(
         [exe, *args],
         capture_output=True,
@@ -39,7 +46,7 @@ def run_mgdebug(*args: str, cwd: Path | None = None, timeout: float = 120) -> Cl
         timeout=timeout,
         cwd=cwd,
         stdin=subprocess.DEVNULL,
-        env=env,
+        env=dict(env),
     )
     return CliRun(proc.returncode, proc.stdout, proc.stderr)
 

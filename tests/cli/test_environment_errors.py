@@ -127,8 +127,8 @@ def test_error_inside_an_imported_module_names_it_and_where_it_raised(tmp_path: 
     assert run.code == 2, run.stderr
     problem = run.json()["could_not_run"]
     assert problem["kind"] == "import" and problem["environment"]
-    assert "importing `pkg.mod` failed: ValueError: bad config at pkg/mod.py:3" in (
-        problem["message"]
+    assert (
+        "importing `pkg.mod` failed: ValueError: bad config at pkg/mod.py:3" in (problem["message"])
     )
     assert 'File "pkg/mod.py", line 3' in problem["traceback"]
     assert_nothing_blamed(run.json())

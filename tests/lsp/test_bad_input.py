@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import subprocess
+import threading
 import time
 from typing import Any
 
@@ -194,3 +196,118 @@ async def test_hostile_code_does_not_stop_the_server(client: LanguageClient, tmp
     )
     assert {d.message.split()[0] for d in found if d.code == "failing-function"} >= {"spin"}
     assert victim.read_text() == "still here"
+
+
+def _junk(rng: random.Random, n: int) -> bytes:
+    """One framed message that is wrong in one of many ways; a request when it has an id."""
+    kinds = [
+        lambda: b'{"jsonrpc": "2.0", "id": %d, "method": "textDocument/hover", "par' % n,
+        lambda: bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40))),
+        lambda: json.dumps(rng.choice([[1, 2], 3, "s", None, True, {}])).encode(),
+        lambda: json.dumps(
+            {"jsonrpc": "2.0", "id": rng.choice([{"a": 1}, [1], 1.5e300, True]), "method": "x"}
+        ).encode(),
+        lambda: json.dumps(
+            {"jsonrpc": "2.0", "id": n, "method": rng.choice(METHODS), "params": _garbage(rng)}
+        ).encode(),
+        lambda: json.dumps({"jsonrpc": "2.0", "method": rng.choice(METHODS)}).encode(),
+        lambda: json.dumps({"jsonrpc": "1.0", "id": n, "method": "shutdown"}).encode(),
+        lambda: json.dumps({"id": n, "result": _garbage(rng)}).encode(),
+        lambda: b"[" * 5000 + b"]" * 5000,
+        lambda: json.dumps(
+            {"jsonrpc": "2.0", "id": n, "method": "$/unknown/" + "x" * 5000}
+        ).encode(),
+    ]
+    return frame(rng.choice(kinds)())
+
+
+METHODS = [
+    "textDocument/hover",
+    "textDocument/codeAction",
+    "codeAction/resolve",
+    "textDocument/codeLens",
+    "textDocument/inlayHint",
+    "workspace/executeCommand",
+    "textDocument/didOpen",
+    "textDocument/didChange",
+    "workspace/didChangeConfiguration",
+    "$/cancelRequest",
+    "initialize",
+]
+
+
+def _garbage(rng: random.Random) -> Any:
+    return rng.choice(
+        [
+            None,
+            42,
+            "text",
+            [],
+            {"textDocument": {"uri": 7}},
+            {"textDocument": {"uri": "file:///nowhere.py"}, "position": {"line": -1}},
+            {"command": "mgdebug.fixFunction", "arguments": [{"x": []}]},
+            {"settings": {"model": {"name": 5, "url": ["x"]}, "runCode": "maybe"}},
+            {"id": {"nested": [1, 2, {"deep": None}]}},
+        ]
+    )
+
+
+def test_a_fuzzed_stream_leaves_the_server_answering_and_its_documents_open(tmp_path) -> None:
+    """600 malformed messages, then the server still answers and remembers an open document."""
+    path = tmp_path / "m.py"
+    path.write_text("def f(x):\n    return x\n")
+    uri = from_fs_path(str(path))
+    server = subprocess.Popen(
+        SERVER_COMMAND,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=server_env(False),
+    )
+    assert server.stdin and server.stdout
+    # Read while writing: the answers to the junk would otherwise fill the pipe and
+    # block the server, and with it the writes of this test.
+    answers: dict[Any, dict[str, Any]] = {}
+    reader = threading.Thread(target=_collect, args=(server.stdout, answers), daemon=True)
+    reader.start()
+    rng = random.Random(12)
+    opened = {
+        "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": path.read_text()}
+    }
+    try:
+        server.stdin.write(request(1, "initialize", {"processId": None, "capabilities": {}}))
+        server.stdin.write(frame(b'{"jsonrpc": "2.0", "method": "initialized", "params": {}}'))
+        server.stdin.write(notification("textDocument/didOpen", opened))
+        for n in range(1000, 1600):
+            server.stdin.write(_junk(rng, n))
+        server.stdin.write(request(2, "initialize", {"processId": None, "capabilities": {}}))
+        position = {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 4}}
+        server.stdin.write(request(3, "textDocument/hover", position))
+        server.stdin.flush()
+        deadline = time.monotonic() + 60
+        while 3 not in answers and time.monotonic() < deadline and server.poll() is None:
+            time.sleep(0.05)
+        assert "capabilities" in answers[1]["result"]
+        again = answers[2]["error"]
+        assert again["code"] == -32600 and "already initialized" in again["message"]
+        assert "error" not in answers[3], answers[3]  # the document is still known
+        junk_requests = [n for n in answers if isinstance(n, int) and 1000 <= n < 1600]
+        assert len(junk_requests) > 100  # the junk requests with a readable id were answered
+        assert server.poll() is None
+    finally:
+        server.kill()
+        server.wait()
+
+
+def notification(method: str, params: Any) -> bytes:
+    return frame(json.dumps({"jsonrpc": "2.0", "method": method, "params": params}).encode())
+
+
+def _collect(stdout: Any, answers: dict[Any, dict[str, Any]]) -> None:
+    while True:
+        try:
+            message = read_message(stdout)
+        except (ValueError, OSError):
+            return
+        if "method" not in message:
+            answers[message.get("id")] = message

@@ -36,12 +36,20 @@ async def test_capabilities_advertise_every_feature(fake_client: LanguageClient)
     caps: types.ServerCapabilities = fake_client.init_result.capabilities  # type: ignore[attr-defined]
     assert isinstance(caps.code_action_provider, types.CodeActionOptions)
     assert caps.code_action_provider.resolve_provider
-    assert list(caps.code_action_provider.code_action_kinds or []) == ["quickfix"]
+    # Quick fixes, "write docstring" (refactor.rewrite) and "generate tests" (source).
+    assert list(caps.code_action_provider.code_action_kinds or []) == [
+        "quickfix",
+        "refactor.rewrite",
+        "source",
+    ]
     assert caps.code_lens_provider and caps.hover_provider and caps.inlay_hint_provider
     assert caps.execute_command_provider is not None
     assert set(caps.execute_command_provider.commands) == {
         "mgdebug.debugFunction",
         "mgdebug.fixFunction",
+        "mgdebug.askModel",
+        "mgdebug.writeDocstring",
+        "mgdebug.generateTests",
     }
 
 

@@ -2,6 +2,7 @@
  * mgdebug for VS Code: activation, commands, and the events that reach the server.
  */
 import * as vscode from "vscode";
+import { askModelOutcome, cleanKey, SECRET_KEY } from "./modelKey";
 import { onPythonInterpreterChanged } from "./python";
 import { ServerManager } from "./server";
 
@@ -17,13 +18,19 @@ function functionTarget(): [string, number] | undefined {
   return [editor.document.uri.toString(), editor.selection.active.line];
 }
 
+/** [uri, line] given by a code action's command, else the cursor's. */
+function givenTarget(uri: unknown, line: unknown): [string, number] | undefined {
+  return typeof uri === "string" && typeof line === "number" ? [uri, line] : functionTarget();
+}
+
 async function runServerCommand(
   mgr: ServerManager,
   output: vscode.LogOutputChannel,
   serverCommand: string,
   title: string,
+  target: [string, number] | undefined = functionTarget(),
+  onResult?: (result: unknown) => void,
 ): Promise<void> {
-  const target = functionTarget();
   if (!target) return;
   if (!mgr.runningClient) {
     const choice = await vscode.window.showWarningMessage(
@@ -38,6 +45,7 @@ async function runServerCommand(
   try {
     const result = await mgr.executeServerCommand(serverCommand, target, title);
     if (result !== undefined && result !== null) output.info(`${serverCommand} → ${JSON.stringify(result)}`);
+    if (onResult) return onResult(result);
     const message = typeof result === "object" && result !== null ? (result as { message?: unknown }).message : undefined;
     if (typeof message === "string" && message) void vscode.window.showInformationMessage(message);
   } catch (error) {
@@ -47,12 +55,51 @@ async function runServerCommand(
   }
 }
 
+/** After "Ask the Model for a Fix": one notification, with the quick fixes a click away. */
+function showAskModelResult(result: unknown, target: [string, number]): void {
+  const outcome = askModelOutcome(result);
+  if (!outcome.showFixes) {
+    const show = outcome.warning ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    void show(outcome.text);
+    return;
+  }
+  void vscode.window.showInformationMessage(outcome.text, "Show Fixes").then(async (choice) => {
+    if (choice !== "Show Fixes") return;
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target[0]));
+    const editor = await vscode.window.showTextDocument(document);
+    const position = new vscode.Position(target[1], 0);
+    editor.selection = new vscode.Selection(position, position);
+    await vscode.commands.executeCommand("editor.action.quickFix");
+  });
+}
+
+async function setModelApiKey(secrets: vscode.SecretStorage, output: vscode.LogOutputChannel): Promise<void> {
+  const input = await vscode.window.showInputBox({
+    title: "mgdebug: Set Model API Key",
+    prompt: "The API key of your model endpoint. Stored in VS Code's secret storage and given to the mgdebug server only in its environment (MGDEBUG_API_KEY). A local server (Ollama, llama.cpp) needs none.",
+    password: true,
+    ignoreFocusOut: true,
+    placeHolder: "sk-…",
+  });
+  const key = cleanKey(input);
+  if (key === undefined) return;
+  await secrets.store(SECRET_KEY, key);
+  output.info("Stored a model API key; the server restarts to receive it.");
+  void vscode.window.showInformationMessage("mgdebug: model API key stored; the server restarts with it.");
+}
+
+async function clearModelApiKey(secrets: vscode.SecretStorage, output: vscode.LogOutputChannel): Promise<void> {
+  await secrets.delete(SECRET_KEY);
+  output.info("Cleared the stored model API key; the server restarts without it.");
+  void vscode.window.showInformationMessage("mgdebug: model API key cleared.");
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("mgdebug", { log: true });
   const statusItem = vscode.window.createStatusBarItem("mgdebug.status", vscode.StatusBarAlignment.Right, 100);
   statusItem.name = "mgdebug";
   statusItem.command = "mgdebug.showOutput";
-  const mgr = new ServerManager(output, statusItem);
+  const mgr = new ServerManager(output, statusItem, context.secrets);
   manager = mgr;
   context.subscriptions.push(output, statusItem, mgr);
 
@@ -68,6 +115,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("mgdebug.fix", () =>
       runServerCommand(mgr, output, "mgdebug.fixFunction", "mgdebug: Fix Function"),
     ),
+    vscode.commands.registerCommand("mgdebug.askModel", (uri?: unknown, line?: unknown) => {
+      const target = givenTarget(uri, line);
+      if (!target) return;
+      return runServerCommand(mgr, output, "mgdebug.askModel", "mgdebug: Asking the model for a fix", target, (result) =>
+        showAskModelResult(result, target),
+      );
+    }),
+    vscode.commands.registerCommand("mgdebug.setModelApiKey", () => setModelApiKey(context.secrets, output)),
+    vscode.commands.registerCommand("mgdebug.clearModelApiKey", () => clearModelApiKey(context.secrets, output)),
+    context.secrets.onDidChange((event) => {
+      if (event.key !== SECRET_KEY) return;
+      // The key reaches the server only through its environment: a new process is the only way.
+      output.info("The model API key changed; restarting the server.");
+      void mgr.restart();
+    }),
     vscode.commands.registerCommand("mgdebug.restartServer", () => mgr.restart()),
     vscode.commands.registerCommand("mgdebug.showOutput", () => output.show(true)),
     vscode.workspace.onDidChangeConfiguration((event) => {

@@ -32,6 +32,7 @@ import {
   type WorkDoneProgressReport,
 } from "vscode-languageclient/node";
 import { RestartPolicy } from "./backoff";
+import { OWN_COMMAND_IDS } from "./commands";
 import {
   checkoutInstallCommandLine,
   classifyImportCheck,
@@ -44,6 +45,7 @@ import {
   resolveServerCommand,
   type ServerCommand,
 } from "./interpreter";
+import { SECRET_KEY, serverEnvironment } from "./modelKey";
 import { Once } from "./once";
 import { isPythonExtensionInstalled, pythonExtensionInterpreter } from "./python";
 import { didChangeConfigurationParams, initializationOptions, type MgdebugSettings, readSettings, type SettingKey } from "./settings";
@@ -51,12 +53,7 @@ import { StatusModel } from "./status";
 
 export const CLIENT_ID = "mgdebug";
 /** VS Code commands this extension registers itself; the client must not register server commands with these ids. */
-export const OWN_COMMANDS = new Set([
-  "mgdebug.debugFunction",
-  "mgdebug.fix",
-  "mgdebug.restartServer",
-  "mgdebug.showOutput",
-]);
+export const OWN_COMMANDS: ReadonlySet<string> = new Set<string>(OWN_COMMAND_IDS);
 
 type WorkDoneValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
@@ -137,6 +134,7 @@ export class ServerManager implements vscode.Disposable {
   constructor(
     private readonly output: vscode.LogOutputChannel,
     private readonly statusItem: vscode.StatusBarItem,
+    private readonly secrets: vscode.SecretStorage,
   ) {
     this.settings = currentSettings().settings;
     this.render();
@@ -330,14 +328,27 @@ export class ServerManager implements vscode.Disposable {
       });
   }
 
+  /** The model API key from SecretStorage; undefined when none is stored or the store fails. */
+  private async storedKey(): Promise<string | undefined> {
+    try {
+      return await this.secrets.get(SECRET_KEY);
+    } catch (error) {
+      this.output.warn(`Could not read the model API key from VS Code's secret storage: ${String(error)}`);
+      return undefined;
+    }
+  }
+
   private async launch(command: ServerCommand): Promise<void> {
     const generation = ++this.generation;
+    const key = await this.storedKey();
+    // Never the key itself in the log: only whether the server gets one.
+    if (key) this.output.info("The server gets the stored model API key in MGDEBUG_API_KEY.");
     const serverOptions: ServerOptions = {
       // No `transport`: with TransportKind.stdio the client would append `--stdio` to the arguments,
       // and the server is started exactly as `... lsp`. Without it the client still talks over stdio.
       command: command.command,
       args: command.args,
-      options: { cwd: workspaceFolderPath(), env: { ...process.env, PYTHONUNBUFFERED: "1" } },
+      options: { cwd: workspaceFolderPath(), env: serverEnvironment(process.env, key) },
     };
     const errorHandler: ErrorHandler = {
       error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue, handled: true }),

@@ -9,8 +9,24 @@
 export type RunMode = "onSave" | "onOpen" | "onType";
 export type TraceLevel = "off" | "messages" | "verbose";
 
+export type ModelStrategy = "mgdebug" | "mgdebugger" | "ldb";
+
 export const RUN_MODES: readonly RunMode[] = ["onSave", "onOpen", "onType"];
 export const TRACE_LEVELS: readonly TraceLevel[] = ["off", "messages", "verbose"];
+export const MODEL_STRATEGIES: readonly ModelStrategy[] = ["mgdebug", "mgdebugger", "ldb"];
+export const MAX_MODEL_BUDGET = 200;
+
+/**
+ * The model the server may ask on save and on request (the server's `model` setting). Empty name and
+ * URL leave the choice to MGDEBUG_MODEL / MGDEBUG_MODEL_URL and the project's [tool.mgdebug.model].
+ * The API key is no setting: it lives in SecretStorage and reaches the server only in its environment.
+ */
+export interface ModelSettings {
+  name: string;
+  url: string;
+  budget: number;
+  strategy: ModelStrategy;
+}
 
 /** Every setting the extension contributes, as the server receives it. */
 export interface MgdebugSettings {
@@ -27,6 +43,7 @@ export interface MgdebugSettings {
   interpreter: string[];
   path: string[];
   trace: { server: TraceLevel };
+  model: ModelSettings;
 }
 
 export const DEFAULT_SETTINGS: Readonly<MgdebugSettings> = Object.freeze<MgdebugSettings>({
@@ -39,6 +56,7 @@ export const DEFAULT_SETTINGS: Readonly<MgdebugSettings> = Object.freeze<Mgdebug
   interpreter: [],
   path: [],
   trace: { server: "off" },
+  model: Object.freeze<ModelSettings>({ name: "", url: "", budget: 20, strategy: "mgdebug" }),
 });
 
 /** The keys under `mgdebug.` that package.json contributes (checked by a test). */
@@ -52,6 +70,10 @@ export const SETTING_KEYS = [
   "interpreter",
   "path",
   "trace.server",
+  "model.name",
+  "model.url",
+  "model.budget",
+  "model.strategy",
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -108,11 +130,11 @@ export function readSettings(get: Getter): ReadResult {
     return [];
   };
 
-  const text = (key: SettingKey): string => {
+  const text = (key: SettingKey, expected = "a path"): string => {
     const v = get(key);
     if (v === undefined || v === null) return "";
     if (typeof v === "string") return v.trim();
-    bad(key, v, "a path", "");
+    bad(key, v, expected, "");
     return "";
   };
 
@@ -126,6 +148,23 @@ export function readSettings(get: Getter): ReadResult {
     return fallback;
   };
 
+  const modelBudget = (): number => {
+    const key: SettingKey = "model.budget";
+    const v = get(key);
+    const fallback = DEFAULT_SETTINGS.model.budget;
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_MODEL_BUDGET) return v;
+    bad(key, v, `a whole number of model requests from 0 to ${MAX_MODEL_BUDGET}`, fallback);
+    return fallback;
+  };
+
+  const url = (): string => {
+    const value = text("model.url", "a URL");
+    if (value === "" || /^https?:\/\//i.test(value)) return value;
+    bad("model.url", value, "an http:// or https:// URL", "");
+    return "";
+  };
+
   const settings: MgdebugSettings = {
     enable: bool("enable", DEFAULT_SETTINGS.enable),
     run: oneOf("run", RUN_MODES, DEFAULT_SETTINGS.run),
@@ -136,6 +175,12 @@ export function readSettings(get: Getter): ReadResult {
     interpreter: list("interpreter"),
     path: list("path"),
     trace: { server: oneOf("trace.server", TRACE_LEVELS, DEFAULT_SETTINGS.trace.server) },
+    model: {
+      name: text("model.name", "a model name"),
+      url: url(),
+      budget: modelBudget(),
+      strategy: oneOf("model.strategy", MODEL_STRATEGIES, DEFAULT_SETTINGS.model.strategy),
+    },
   };
   return { settings, problems };
 }
@@ -173,6 +218,7 @@ export function serverPayload(
       interpreter: [...settings.interpreter],
       path: [...settings.path],
       trace: { ...settings.trace },
+      model: { ...settings.model },
     },
     workspaceTrusted,
   };

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { DEFAULT_SETTINGS, RUN_MODES, SETTING_KEYS, TRACE_LEVELS } from "../src/settings";
+import { OWN_COMMAND_IDS } from "../src/commands";
+import { DEFAULT_SETTINGS, MODEL_STRATEGIES, RUN_MODES, SETTING_KEYS, TRACE_LEVELS } from "../src/settings";
 
 // Compiled to out/test/, so the package root is two levels up.
 const root = path.resolve(__dirname, "..", "..");
@@ -26,22 +27,30 @@ describe("package.json", () => {
     }
     assert.deepEqual(props["mgdebug.run"]!.enum, [...RUN_MODES]);
     assert.deepEqual(props["mgdebug.trace.server"]!.enum, [...TRACE_LEVELS]);
+    assert.deepEqual(props["mgdebug.model.strategy"]!.enum, [...MODEL_STRATEGIES]);
   });
 
-  it("contributes the four commands", () => {
+  it("contributes the commands the extension registers", () => {
     const ids = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
-    assert.deepEqual(ids, ["mgdebug.debugFunction", "mgdebug.fix", "mgdebug.restartServer", "mgdebug.showOutput"]);
+    assert.deepEqual(ids, [...OWN_COMMAND_IDS].sort());
     const titles = Object.fromEntries(
       manifest.contributes.commands.map((c: { command: string; category: string; title: string }) => [c.command, `${c.category}: ${c.title}`]),
     );
     assert.equal(titles["mgdebug.debugFunction"], "mgdebug: Debug Function");
     assert.equal(titles["mgdebug.fix"], "mgdebug: Fix Function");
+    assert.equal(titles["mgdebug.askModel"], "mgdebug: Ask the Model for a Fix");
+    assert.equal(titles["mgdebug.setModelApiKey"], "mgdebug: Set Model API Key");
+    assert.equal(titles["mgdebug.clearModelApiKey"], "mgdebug: Clear Model API Key");
+  });
+
+  it("has no setting for the API key: it lives in secret storage", () => {
+    assert.ok(!Object.keys(props).some((k) => /key|secret|token/i.test(k)));
   });
 
   it("declares limited support for untrusted workspaces", () => {
     const t = manifest.capabilities.untrustedWorkspaces;
     assert.equal(t.supported, "limited");
-    assert.deepEqual(t.restrictedConfigurations, ["mgdebug.interpreter", "mgdebug.path"]);
+    assert.deepEqual(t.restrictedConfigurations, ["mgdebug.interpreter", "mgdebug.path", "mgdebug.model.url"]);
   });
 
   it("pins the VS Code API to the engine", () => {
@@ -51,7 +60,7 @@ describe("package.json", () => {
   });
 
   it("keeps the pure modules free of vscode imports", () => {
-    for (const file of ["interpreter.ts", "settings.ts", "backoff.ts", "status.ts", "once.ts"]) {
+    for (const file of ["interpreter.ts", "settings.ts", "backoff.ts", "status.ts", "once.ts", "modelKey.ts", "commands.ts"]) {
       const text = fs.readFileSync(path.join(root, "src", file), "utf8");
       assert.doesNotMatch(text, /from\s+["']vscode["']|require\(["']vscode["']\)/, file);
     }

@@ -77,7 +77,7 @@ describe("payloads to the server", () => {
     assert.deepEqual(Object.keys(opts).sort(), ["settings", "workspaceTrusted"]);
     assert.equal(opts.workspaceTrusted, true);
     assert.deepEqual(Object.keys(opts.settings).sort(), [
-      "enable", "inlayValues", "interpreter", "path", "python", "run", "runCode", "timeBudget", "trace",
+      "enable", "inlayValues", "interpreter", "model", "path", "python", "run", "runCode", "timeBudget", "trace",
     ]);
     assert.equal(opts.settings.runCode, true);
     assert.deepEqual(JSON.parse(JSON.stringify(opts)), opts, "JSON-serializable");
@@ -120,6 +120,27 @@ describe("payloads to the server", () => {
     const { settings: read, problems } = readSettings(getter({ python: ["/a"] }));
     assert.equal(read.python, "");
     assert.match(problems[0]!, /mgdebug\.python is \["\/a"\]; expected a path/);
+  });
+
+  it("sends the model settings as the server's `model` object, copied", () => {
+    const own = readSettings(getter({ "model.name": " qwen2.5-coder ", "model.url": "http://localhost:11434/v1" })).settings;
+    const opts = initializationOptions(own, true);
+    assert.deepEqual(opts.settings.model, { name: "qwen2.5-coder", url: "http://localhost:11434/v1", budget: 20, strategy: "mgdebug" });
+    opts.settings.model.name = "changed";
+    assert.equal(own.model.name, "qwen2.5-coder", "copies, not aliases");
+    assert.equal(needsRestart(own, { ...own, model: { ...own.model, name: "other" } }), false, "sent, not restarted");
+  });
+
+  it("checks each model setting on its own", () => {
+    const { settings: read, problems } = readSettings(
+      getter({ "model.name": 3, "model.url": "localhost:11434", "model.budget": 2.5, "model.strategy": "magic" }),
+    );
+    assert.deepEqual(read.model, DEFAULT_SETTINGS.model);
+    assert.equal(problems.length, 4);
+    assert.match(problems[0]!, /mgdebug\.model\.name is 3; expected a model name/);
+    assert.ok(problems.some((p) => /mgdebug\.model\.url is "localhost:11434"; expected an http/.test(p)));
+    assert.ok(problems.some((p) => /mgdebug\.model\.budget is 2\.5/.test(p)));
+    assert.equal(readSettings(getter({ "model.budget": 0 })).settings.model.budget, 0, "0: no model requests");
   });
 
   it("restarts only when the program changes", () => {

@@ -10,7 +10,7 @@ import pytest
 
 from mgdebug.debugger.llm.cache import AnswerCache
 from mgdebug.debugger.llm.client import ModelClient, ModelError
-from mgdebug.debugger.llm.config import ModelConfig
+from mgdebug.debugger.llm.config import DEFAULT_MAX_TOKENS, ModelConfig
 
 from .scripted_openai import Reply, ScriptedOpenAI
 
@@ -40,6 +40,15 @@ def test_answer_text_tokens_and_the_request_sent(endpoint: ScriptedOpenAI) -> No
     assert request.body["temperature"] == 0.2 and request.body["max_tokens"] == 300
     assert request.headers["authorization"] == "Bearer sk-test-not-a-real-key-0123456789"
     assert client.usage.calls == 1 and client.usage.prompt_tokens == 7
+
+
+def test_every_request_caps_the_answer_length(endpoint: ScriptedOpenAI) -> None:
+    # A model that never ends its turn would otherwise fill its whole context.
+    endpoint.replies.append(Reply("ok"))
+    with client_for(endpoint) as client:
+        client.complete(ASK)
+    (request,) = endpoint.chat_requests()
+    assert request.body["max_tokens"] == DEFAULT_MAX_TOKENS
 
 
 def test_rate_limits_and_server_errors_are_retried_with_backoff(endpoint: ScriptedOpenAI) -> None:

@@ -95,3 +95,53 @@ def test_hunks_and_their_subsets_rebuild_the_change() -> None:
     assert apply_changes(old, [found[0]]) == "a = 1\nb = 20\nc = 3\nd = 4\n"
     assert list(subsets_smallest_first(2)) == [(0,), (1,), (0, 1)]
     assert list(subsets_smallest_first(5, limit=3))[-1] == (0, 1, 2, 3, 4)
+
+
+MAIN_BLOCK = """def count_runs(xs):
+    return len(list(groupby(xs)))
+
+
+def clamp(x):
+    return min(x, LIMIT)
+
+
+if __name__ == "__main__":
+    assert count_runs([1, 1, 2]) == 2
+"""
+
+
+def test_an_import_alone_is_a_fix_and_lands_with_the_imports() -> None:
+    module = analyze_module(MAIN_BLOCK, "runs.py")
+    result = splice_functions(MAIN_BLOCK, module, "from itertools import groupby\n")
+    assert result.source.startswith("from itertools import groupby\n")
+    ast.parse(result.source)
+
+
+def test_a_new_helper_and_constant_come_before_the_main_block() -> None:
+    answer = """LIMIT = 3000
+
+
+def _cap():
+    return LIMIT
+
+
+def clamp(x):
+    return min(x, _cap())
+"""
+    module = analyze_module(MAIN_BLOCK, "runs.py")
+    result = splice_functions(MAIN_BLOCK, module, answer)
+    tree = ast.parse(result.source)
+    names = [getattr(n, "name", None) or getattr(n, "targets", [None])[0] for n in tree.body]
+    main_at = next(i for i, n in enumerate(tree.body) if isinstance(n, ast.If))
+    assert main_at == len(tree.body) - 1  # the main block stays last
+    assert "_cap" in names and "clamp" in names
+    assert "LIMIT = 3000" in result.source and "return min(x, _cap())" in result.source
+    namespace: dict[str, object] = {"groupby": __import__("itertools").groupby}
+    exec(compile(result.source.split("if __name__")[0], "runs.py", "exec"), namespace)  # noqa: S102
+    assert namespace["clamp"](5000) == 3000  # type: ignore[operator]
+
+
+def test_a_constant_the_file_already_has_is_not_overwritten() -> None:
+    answer = "TAX = 0.5\n\n\ndef helper():\n    return 1\n"
+    with_tax = splice(answer)[0]
+    assert with_tax.count("TAX =") == 1 and "TAX = 0.2" in with_tax

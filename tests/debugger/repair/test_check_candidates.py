@@ -9,16 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from support import failing_baseline
 
 from mgdebug.debugger.baseline import Baseline, Controls
-from mgdebug.debugger.engine import DebugRequest, analyse, run
-from mgdebug.debugger.options import DebugOptions
 from mgdebug.debugger.repair.candidates import Candidate
 from mgdebug.debugger.repair.check import check_candidates
 from mgdebug.debugger.repair.edits import TextEdit, apply_changes
 from mgdebug.debugger.repair.proposers import EditProposer
-from mgdebug.debugger.report import FixEdit, Report
-from mgdebug.debugger.sandbox.pool import Sandbox
+from mgdebug.debugger.report import FixEdit
 
 SOURCE = '''\
 def largest(xs):
@@ -63,17 +61,8 @@ class OneEdit:
 
 @pytest.fixture(scope="module")
 def checking(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Baseline, Controls]]:
-    path = tmp_path_factory.mktemp("check") / "largest.py"
-    path.write_text(SOURCE)
-    request = DebugRequest(SOURCE, str(path), DebugOptions(mutation_seconds=0))
-    report = Report(path=str(path))
-    analysed = analyse(request, report)
-    assert analysed is not None
-    with Sandbox(str(path), request.options.limits) as sandbox:
-        controls = Controls(sandbox)
-        baseline = run(analysed, controls, report)
-        assert baseline is not None and baseline.failing
-        yield baseline, controls
+    with failing_baseline(tmp_path_factory.mktemp("check") / "largest.py", SOURCE) as checked:
+        yield checked
 
 
 def test_a_model_candidate_that_passes_comes_out_as_a_checked_model_fix(

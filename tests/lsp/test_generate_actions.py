@@ -1,0 +1,124 @@
+"""Docstring and tests code actions over the real server (stdio, pytest-lsp)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from .conftest import open_file
+
+SOURCE = '''"""Tiny."""
+
+
+def double(n: int) -> int:
+    # twice
+    return n * 2
+
+
+if __name__ == "__main__":
+    assert double(21) == 42
+'''
+
+
+def _apply(text: str, edit: types.TextEdit) -> str:
+    lines = text.splitlines(keepends=True)
+    start, end = edit.range.start, edit.range.end
+    assert start.character == 0 and end.character == 0
+    return "".join(lines[: start.line]) + edit.new_text + "".join(lines[end.line :])
+
+
+async def _actions(client: LanguageClient, uri: str, line: int) -> dict[str, types.CodeAction]:
+    found = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            range=types.Range(types.Position(line, 4), types.Position(line, 4)),
+            context=types.CodeActionContext(
+                diagnostics=[], trigger_kind=types.CodeActionTriggerKind.Invoked
+            ),
+        )
+    )
+    return {a.title: a for a in found or [] if isinstance(a, types.CodeAction)}
+
+
+async def test_docstring_and_tests_actions_resolve_to_checked_edits(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "tiny.py"
+    path.write_text(SOURCE, encoding="utf-8")
+    uri = open_file(client, str(path))
+    actions = await _actions(client, uri, 4)
+    doc = actions["mgdebug: write docstring with checked examples"]
+    tests = actions["mgdebug: generate tests for `double`"]
+    assert doc.kind == types.CodeActionKind.RefactorRewrite
+    assert tests.kind == types.CodeActionKind.Source
+    assert doc.edit is None  # listed without running anything
+    assert "mgdebug: generate tests for `tiny.py`" in await _actions(client, uri, 8)
+
+    if doc.data is None:  # a client that cannot resolve edits runs the command instead
+        assert doc.command is not None and doc.command.command == "mgdebug.writeDocstring"
+        return
+    resolved = await client.code_action_resolve_async(doc)
+    assert resolved.edit is not None and resolved.edit.document_changes
+    change = resolved.edit.document_changes[0]
+    assert isinstance(change, types.TextDocumentEdit) and len(change.edits) == 1
+    text_edit = change.edits[0]
+    assert isinstance(text_edit, types.TextEdit)
+    after = _apply(SOURCE, text_edit)
+    assert after.replace(text_edit.new_text, "", 1) == SOURCE  # only the docstring is added
+    assert ">>> double(21)\n        42\n" in after  # the call the main block made
+    (tmp_path / "tiny_doc.py").write_text(after, encoding="utf-8")
+    ran = subprocess.run(
+        [sys.executable, "-m", "doctest", "tiny_doc.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 0, ran.stdout
+
+    resolved_tests = await client.code_action_resolve_async(tests)
+    assert resolved_tests.edit is not None and resolved_tests.edit.document_changes
+    create, fill = resolved_tests.edit.document_changes
+    assert isinstance(create, types.CreateFile) and create.uri.endswith("/test_tiny.py")
+    assert isinstance(fill, types.TextDocumentEdit)
+    first = fill.edits[0]
+    assert isinstance(first, types.TextEdit)
+    assert "def test_double_regression(n, expected):" in first.new_text
+    assert not (tmp_path / "test_tiny.py").exists()  # offered, not written behind the user's back
+
+
+@pytest.mark.no_resolve
+async def test_a_client_that_cannot_resolve_runs_the_command_and_gets_one_edit(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "inc.py"
+    path.write_text("def inc(n: int) -> int:\n    return n + 1\n", encoding="utf-8")
+    uri = open_file(client, str(path))
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri),
+        range=types.Range(types.Position(1, 4), types.Position(1, 4)),
+        context=types.CodeActionContext(
+            diagnostics=[], trigger_kind=types.CodeActionTriggerKind.Invoked
+        ),
+    )
+    listed = await client.text_document_code_action_async(params) or []
+    # lsprotocol's client-side converter reads a CodeAction that carries a command
+    # as a bare Command: the title is what both shapes share.
+    assert "mgdebug: write docstring with checked examples" in [a.title for a in listed]
+    assert all(not isinstance(a, types.CodeAction) or a.data is None for a in listed)
+    answer = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams("mgdebug.writeDocstring", [uri, 1])
+    )
+    assert answer["applied"] is True
+    (applied,) = client.applied_edits  # type: ignore[attr-defined]
+    change = applied.edit.document_changes[0]
+    assert isinstance(change, types.TextDocumentEdit) and change.text_document.version == 1
+    edit = change.edits[0]
+    assert isinstance(edit, types.TextEdit)
+    assert edit.new_text.startswith('    """Return the inc.\n')
+    assert "        >>> inc(3)\n        4\n" in edit.new_text
