@@ -17,14 +17,22 @@ Every verdict comes from the real pytest: node ids from `pytest --collect-only`,
 runs through the sandbox's pytest sessions (`Sandbox.run_candidates`, one
 session per version of the module). Pynguin (`--pynguin PATH`, its own venv;
 see /work/shared/TOOLING.md) runs on a copy with `--maximum-search-time
-BUDGET` and its default assertion generation (MUTATION_ANALYSIS). No model is used.
+BUDGET` and its default assertion generation (MUTATION_ANALYSIS).
+
+`--model oracle` adds specification tests from the scripted oracle model of
+model_oracle.py (a real HTTP server): it answers the CASES prompt with the
+reference program's outputs on inputs derived from the visible tests, as a
+perfect model would. Without it no model is used. Results go to
+results/testgen.json, or results/testgen_oracle.json with the oracle.
 
     python benchmarks/testgen_bench.py [--limit 40] [--mbpp 0] [--pynguin PATH] [--budget 10]
+        [--model none|oracle]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -34,22 +42,29 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_data import BENCH_DIR, _quixbugs_visible, _with_docstring  # noqa: E402
+from bench_data import BENCH_DIR, Program, _quixbugs_visible, _with_docstring  # noqa: E402
+from model_oracle import Oracle, Reference  # noqa: E402
+from scripted_openai import ScriptedOpenAI  # noqa: E402 - on sys.path via model_oracle
 
 from mgdebug.analysis.functions import analyze_module  # noqa: E402
 from mgdebug.analysis.model import Expectation, Origin  # noqa: E402
 from mgdebug.debugger.generate.observe import GenerateError, GenerateRequest  # noqa: E402
 from mgdebug.debugger.generate.testgen import generate_tests  # noqa: E402
+from mgdebug.debugger.llm.config import ModelConfig  # noqa: E402
+from mgdebug.debugger.options import DebugOptions, ModelOptions  # noqa: E402
 from mgdebug.debugger.repair.candidates import generate_candidates  # noqa: E402
 from mgdebug.debugger.sandbox.pool import Sandbox  # noqa: E402
 
 MUTANTS = 30
 RESULTS = Path(__file__).resolve().parent / "results" / "testgen.json"
+ORACLE_RESULTS = RESULTS.with_name("testgen_oracle.json")
 
 
 @dataclass
@@ -58,6 +73,9 @@ class Subject:
     module: str  # module name
     correct: str  # the module source, visible tests in its main block
     buggy: str
+    reference: str = ""  # the data set's corrected program, as the oracle answers from
+    buggy_program: str = ""  # the data set's buggy program
+    visible: str = ""  # the visible tests (the oracle derives its inputs from them)
 
 
 @dataclass
@@ -85,8 +103,19 @@ def subjects(limit: int, mbpp: int) -> list[Subject]:
         name = rec["name"]
         correct, _, _ = _with_docstring(rec["solution"], name, rec["docstring"])
         buggy, _, _ = _with_docstring(rec["buggy_program"], name, rec["docstring"])
-        block = _main_block(_quixbugs_visible(rec["tests"]))
-        found.append(Subject(name, name, correct + block, buggy + block))
+        visible = _quixbugs_visible(rec["tests"])
+        block = _main_block(visible)
+        found.append(
+            Subject(
+                name,
+                name,
+                correct + block,
+                buggy + block,
+                rec["solution"],
+                rec["buggy_program"],
+                visible,
+            )
+        )
     seen: set[str] = set()
     for raw in (BENCH_DIR / "mbpp_seeds.jsonl").read_text().splitlines():
         if len(seen) >= mbpp:
@@ -96,13 +125,17 @@ def subjects(limit: int, mbpp: int) -> list[Subject]:
             continue
         seen.add(rec["task_id"])
         module = "mbpp_" + rec["task_id"].split("/")[1]
-        block = _main_block("\n".join(rec["given_tests"]))
+        visible = "\n".join(rec["given_tests"])
+        block = _main_block(visible)
         found.append(
             Subject(
                 rec["task_id"],
                 module,
                 rec["canonical_solution"] + block,
                 rec["buggy_solution"] + block,
+                rec["canonical_solution"],
+                rec["buggy_solution"],
+                visible,
             )
         )
     return found
@@ -186,14 +219,39 @@ def judge(subject: Subject, folder: Path, test_file: Path, score: Score, extra: 
     score.killed = sum(1 for k in range(len(extra)) if good and killed(2 + k))
 
 
-def run_mgdebug(subject: Subject, folder: Path, extra: list[str]) -> Score:
-    score = Score("mgdebug", subject.id, mutants=len(extra))
+@contextmanager
+def oracle_model(found: list[Subject]) -> Iterator[ModelConfig]:
+    """The scripted oracle (model_oracle.py) serving every subject, over real HTTP."""
+    refs = [
+        Reference(
+            Program(s.id, s.module, s.correct, s.visible, "", set()),
+            s.buggy_program,
+            s.reference,
+            s.correct,
+        )
+        for s in found
+    ]
+    server = ScriptedOpenAI(responder=Oracle(refs, "oracle")).start()
+    try:
+        yield ModelConfig(name="scripted-oracle", url=server.url, timeout=30.0)
+    finally:
+        server.stop()
+
+
+def run_mgdebug(
+    subject: Subject, folder: Path, extra: list[str], model: ModelConfig | None = None
+) -> Score:
+    score = Score("mgdebug" if model is None else "mgdebug+oracle", subject.id)
+    score.mutants = len(extra)
     path = folder / f"{subject.module}.py"
     out = folder / f"test_mgdebug_{subject.module}.py"
+    # no answer cache: each run asks the model afresh, as a first use would
+    options = DebugOptions(model=ModelOptions(config=model, use_cache=False))
     started = time.monotonic()
     try:
         with Sandbox(str(path)) as box:
-            result = generate_tests(GenerateRequest(subject.correct, str(path), box), out=str(out))
+            request = GenerateRequest(subject.correct, str(path), box, options)
+            result = generate_tests(request, out=str(out))
     except GenerateError as exc:
         score.note = str(exc)
         return score
@@ -276,17 +334,41 @@ def main() -> None:
     parser.add_argument("--pynguin", help="the pynguin executable (its own venv)")
     parser.add_argument("--budget", type=int, default=10, help="Pynguin's search seconds")
     parser.add_argument("--only", help="a regex of program ids (results not saved)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
+    parser.add_argument("--out", type=Path, help="where the JSON goes")
+    parser.add_argument(
+        "--model", choices=["none", "oracle"], default="none", help="the scripted oracle model"
+    )
     args = parser.parse_args()
+    if args.out is None:
+        args.out = ORACLE_RESULTS if args.model == "oracle" else RESULTS
+    found = [
+        s for s in subjects(args.limit, args.mbpp) if not args.only or re.search(args.only, s.id)
+    ]
+    with contextlib.ExitStack() as stack:
+        model = stack.enter_context(oracle_model(found)) if args.model == "oracle" else None
+        scores = run_all(args, found, model)
+    tool = "mgdebug" if model is None else "mgdebug+oracle"
+    tools = [tool] + (["pynguin"] if args.pynguin else [])
+    totals = {name: summary(scores, name) for name in tools}
+    print(json.dumps(totals, indent=2))
+    if args.only:
+        return
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(
+        json.dumps({"totals": totals, "programs": [asdict(s) for s in scores]}, indent=1)
+    )
+
+
+def run_all(
+    args: argparse.Namespace, found: list[Subject], model: ModelConfig | None
+) -> list[Score]:
     scores: list[Score] = []
-    for subject in subjects(args.limit, args.mbpp):
-        if args.only and not re.search(args.only, subject.id):
-            continue
+    for subject in found:
         with tempfile.TemporaryDirectory(prefix="testgen-") as tmp:
             folder = Path(tmp)
             (folder / f"{subject.module}.py").write_text(subject.correct, encoding="utf-8")
             extra = mutants(subject.correct, str(folder / f"{subject.module}.py"))
-            scores.append(run_mgdebug(subject, folder, extra))
+            scores.append(run_mgdebug(subject, folder, extra, model))
             if args.pynguin:
                 scores.append(run_pynguin(subject, folder, extra, args.pynguin, args.budget))
         if not args.only:  # a partial run does not overwrite the full one
@@ -298,15 +380,7 @@ def main() -> None:
                 f"killed {s.killed}/{s.mutants} {s.seconds:.1f}s {s.note[:60]}",
                 flush=True,
             )
-    tools = ["mgdebug"] + (["pynguin"] if args.pynguin else [])
-    totals = {tool: summary(scores, tool) for tool in tools}
-    print(json.dumps(totals, indent=2))
-    if args.only:
-        return
-    args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text(
-        json.dumps({"totals": totals, "programs": [asdict(s) for s in scores]}, indent=1)
-    )
+    return scores
 
 
 if __name__ == "__main__":

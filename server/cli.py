@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "file",
         nargs="?",  # required, except with --model-check
-        help="the Python file to debug (or `lsp` for the language server)",
+        help="the Python file to debug (or `lsp` for the language server; `mgdebug doc FILE` and "
+        "`mgdebug tests FILE` write a checked docstring or tests: see their --help)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--function", metavar="NAME", help="debug only this function")

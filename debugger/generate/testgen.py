@@ -50,6 +50,7 @@ class TestsResult:
     tests: int = 0  # cases written, all passing (or xfail: a likely bug)
     messages: list[str] = field(default_factory=list)
     likely_bugs: list[tuple[str, str]] = field(default_factory=list)  # (function, what)
+    functions: list[str] = field(default_factory=list)  # the functions tests were sought for
 
 
 def where_tests_go(module_path: str, out: str | None = None) -> Path:
@@ -188,7 +189,7 @@ def generate_tests(
         raise GenerateError("no module-level function to test in the file")
     target_file = where_tests_go(path, out)
     old = target_file.read_text(encoding="utf-8") if target_file.is_file() else None
-    result = TestsResult(str(target_file), old, None)
+    result = TestsResult(str(target_file), old, None, functions=[f.qualname for f in targets])
     seen = observe(request, [f.qualname for f in targets])
     module_name, module_style = import_target(path, target_file)
     suites: list[Suite] = []

@@ -12,7 +12,10 @@ session's run pool, with `$/progress` and cancellation (runs.py), and the
 result is one workspace edit the user can undo: the docstring as one text
 edit of the document, the tests as an edit of the test file, or a
 `CreateFile` and its text when the file is new. What the user must know
-(why a function got no examples, cases dropped) comes as a message.
+(why a function got no examples, cases dropped) comes as a message. A
+specification test the code fails is also a warning diagnostic on the
+function ("likely bug", labelled as the model's specification), shown with
+the document's other diagnostics until its text changes.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lsprotocol import types
@@ -30,6 +33,7 @@ from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams, JsonR
 from mgdebug.debugger.generate.inputs import importable
 from mgdebug.debugger.options import DebugOptions
 
+from .diagnostics import SOURCE, line_range
 from .pipeline import DocumentSnapshot
 from .session import Session
 from .text_edits import lsp_lines, utf16_length
@@ -40,6 +44,7 @@ KINDS = [DOC_KIND, TESTS_KIND]
 DOC_TITLE = "mgdebug: write docstring with checked examples"
 DOC_COMMAND = "mgdebug.writeDocstring"
 TESTS_COMMAND = "mgdebug.generateTests"
+LIKELY_BUG = "likely bug (the model's specification, checked by running it): "
 _MARK = "mgdebug.generate"
 
 
@@ -115,6 +120,8 @@ class Generated:
     edit: types.WorkspaceEdit | None
     messages: list[str]
     summary: str
+    functions: list[str] = field(default_factory=list)  # what the tests were generated for
+    likely_bugs: list[tuple[str, str]] = field(default_factory=list)  # (function, what)
 
 
 async def resolve(session: Session, action: types.CodeAction, request: object) -> types.CodeAction:
@@ -172,7 +179,40 @@ async def generate(session: Session, what: str, uri: str, line: int, request: ob
         bug = any(m.startswith("likely bug") for m in result.messages)
         level = types.MessageType.Warning if bug else types.MessageType.Info
         session.client.show_message(types.ShowMessageParams(level, text))
+    if what == "tests":
+        _show_likely_bugs(session, snapshot, result)
     return result
+
+
+def _show_likely_bugs(session: Session, snapshot: DocumentSnapshot, result: Generated) -> None:
+    """The likely bugs as warnings on their functions; a function tested again loses its old."""
+    doc = session.client.document(snapshot.uri)
+    state = session.documents.get(snapshot.uri)
+    if doc is None or state is None or doc.source != snapshot.source:
+        return  # the text moved on: the lines may no longer be the function's
+    retested = set(result.functions)
+    kept = [
+        d
+        for d in (state.findings[1] if state.findings[0] == doc.source else [])
+        if isinstance(d.data, dict) and d.data.get("function") not in retested
+    ]
+    found: list[types.Diagnostic] = []
+    for name, what in result.likely_bugs:
+        func = snapshot.module.functions.get(name)
+        if func is None:
+            continue
+        found.append(
+            types.Diagnostic(
+                range=line_range(doc, func.line),
+                message=LIKELY_BUG + what,
+                severity=types.DiagnosticSeverity.Warning,
+                source=SOURCE,
+                code="likely-bug",
+                data={"function": name},
+            )
+        )
+    if found or len(kept) != len(state.findings[1]):
+        session.show_findings(snapshot.uri, doc.source, kept + found)
 
 
 def _generate(
@@ -203,7 +243,8 @@ def _generate(
     except GenerateError as exc:
         return Generated(None, [str(exc)], "")
     edit = _tests_edit(tests.path, tests.old_text, tests.new_text) if tests.new_text else None
-    return Generated(edit, tests.messages, f"{tests.tests} generated test case(s)")
+    summary = f"{tests.tests} generated test case(s)"
+    return Generated(edit, tests.messages, summary, tests.functions, tests.likely_bugs)
 
 
 def _document_edit(snapshot: DocumentSnapshot, new: str) -> types.WorkspaceEdit:

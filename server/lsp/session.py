@@ -65,6 +65,9 @@ class DocumentState:
     results: Snapshot | None = None  # merged results, on the text they were computed for
     syntax_error: SyntaxProblem | None = None  # in the current text
     notice: str = ""  # why the document is not debugged at all
+    # Diagnostics a generator found (generate_actions.py), with the text they are about:
+    # shown beside the run's until that text changes.
+    findings: tuple[str, list[types.Diagnostic]] = ("", [])
     _analysis: ModuleInfo | None = field(default=None, repr=False)  # of the latest text
     _view: tuple[int | None, Snapshot | None] | None = field(default=None, repr=False)
 
@@ -214,9 +217,18 @@ class Session:
             # during a syntax error the last good results stay where they were last shown
             snapshot = state.results if state.syntax_error else state.view(doc)
             items = diagnostics.build(doc, snapshot, state.syntax_error, state.notice)
+            if state.findings[0] == doc.source and not state.notice:
+                items += state.findings[1]
         self.client.publish(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=doc.version)
         )
+
+    def show_findings(self, uri: str, source: str, items: list[types.Diagnostic]) -> None:
+        """Publish `items` (about `source`) with the document's other diagnostics."""
+        state = self.documents.get(uri)
+        if state is not None:
+            state.findings = (source, items)
+            self.publish(uri)
 
     def model_config(self, path: str) -> ModelConfig | None:
         """The model runs on `path` may ask, or None (none set, or one that cannot work)."""

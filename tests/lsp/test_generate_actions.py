@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,10 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from .conftest import open_file
+from tests.debugger.llm.scripted_openai import Reply, ScriptedOpenAI
+
+from .conftest import open_file, replace_text, wait_for_diagnostics
+from .model_support import model_session
 
 SOURCE = '''"""Tiny."""
 
@@ -122,3 +126,69 @@ async def test_a_client_that_cannot_resolve_runs_the_command_and_gets_one_edit(
     assert isinstance(edit, types.TextEdit)
     assert edit.new_text.startswith('    """Return the inc.\n')
     assert "        >>> inc(3)\n        4\n" in edit.new_text
+
+
+FIRSTS = '''def first(values: list[int]) -> int:
+    """The first value, or 0 for an empty list."""
+    return values[0]
+
+
+def last(values: list[int]) -> int:
+    """The last value.
+
+    >>> last([1, 2])
+    2
+    """
+    return values[0]
+'''
+FIRST_CASES = {
+    "cases": [{"call": "first([4, 5])", "expected": "4"}, {"call": "first([])", "expected": "0"}]
+}
+
+
+async def test_a_specification_the_code_fails_is_a_likely_bug_beside_the_other_diagnostics(
+    tmp_path: Path,
+) -> None:
+    server = ScriptedOpenAI(responder=lambda body: Reply(json.dumps(FIRST_CASES))).start()
+    settings = {"timeBudget": 1, "model": {"name": "scripted-model", "url": server.url}}
+    path = tmp_path / "firsts.py"
+    path.write_text(FIRSTS, encoding="utf-8")
+    try:
+        async with model_session(tmp_path, settings) as client:
+            uri = open_file(client, str(path))
+            failing = await wait_for_diagnostics(
+                client, uri, lambda found: any(d.code == "failing-function" for d in found), 120
+            )
+            assert not any(d.code == "likely-bug" for d in failing)
+            answer = await client.workspace_execute_command_async(
+                types.ExecuteCommandParams("mgdebug.generateTests", [uri, 2])
+            )
+            assert answer["applied"] is True
+            assert server.chat_requests(), "the specification came from the model"
+            found = await wait_for_diagnostics(
+                client, uri, lambda found: any(d.code == "likely-bug" for d in found)
+            )
+            (bug,) = [d for d in found if d.code == "likely-bug"]
+            assert bug.severity == types.DiagnosticSeverity.Warning
+            assert bug.range.start.line == 0  # on `def first`
+            assert bug.message == (
+                "likely bug (the model's specification, checked by running it): the model "
+                "reads `first([])` as 0; the code raises IndexError: list index out of range"
+            )
+            # merged with the run's diagnostics, not in place of them
+            assert any(d.code == "failing-function" and d.range.start.line == 5 for d in found)
+            (applied,) = client.applied_edits  # type: ignore[attr-defined]
+            text = "".join(
+                e.new_text
+                for c in applied.edit.document_changes or []
+                if isinstance(c, types.TextDocumentEdit)
+                for e in c.edits
+            )
+            assert "pytest.mark.xfail(reason='likely bug: the model reads `first([])`" in text
+
+            replace_text(client, uri, FIRSTS.replace("values[0]\n\n", "values[0]  #\n\n"), 2)
+            await wait_for_diagnostics(
+                client, uri, lambda found: not any(d.code == "likely-bug" for d in found)
+            )
+    finally:
+        server.stop()

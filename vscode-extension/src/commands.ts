@@ -1,12 +1,15 @@
 /**
  * The VS Code commands this extension registers itself. Pure, so the manifest test can check that
  * package.json contributes exactly these. Some are server commands too (`mgdebug.debugFunction`,
- * `mgdebug.askModel`): the language client must not register those ids a second time.
+ * `mgdebug.askModel`, `mgdebug.writeDocstring`, `mgdebug.generateTests`): the language client must
+ * not register those ids a second time.
  */
 export const OWN_COMMAND_IDS = [
   "mgdebug.debugFunction",
   "mgdebug.fix",
   "mgdebug.askModel",
+  "mgdebug.writeDocstring",
+  "mgdebug.generateTests",
   "mgdebug.setModelApiKey",
   "mgdebug.clearModelApiKey",
   "mgdebug.restartServer",

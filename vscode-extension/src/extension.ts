@@ -2,6 +2,7 @@
  * mgdebug for VS Code: activation, commands, and the events that reach the server.
  */
 import * as vscode from "vscode";
+import { GENERATE_TESTS, generateArgs, generateOutcome, WRITE_DOCSTRING } from "./generate";
 import { askModelOutcome, cleanKey, SECRET_KEY } from "./modelKey";
 import { onPythonInterpreterChanged } from "./python";
 import { ServerManager } from "./server";
@@ -73,6 +74,28 @@ function showAskModelResult(result: unknown, target: [string, number]): void {
   });
 }
 
+/** Write Docstring / Generate Tests for the function (or module) at the cursor or the action's target. */
+function generate(mgr: ServerManager, output: vscode.LogOutputChannel, command: string, title: string, given: unknown[]): Promise<void> | undefined {
+  const editor = vscode.window.activeTextEditor;
+  const cursor = editor && {
+    uri: editor.document.uri.toString(),
+    line: editor.selection.active.line,
+    languageId: editor.document.languageId,
+  };
+  const target = generateArgs(given, cursor);
+  if (!target) {
+    void vscode.window.showInformationMessage("mgdebug: put the cursor inside a Python function first.");
+    return undefined;
+  }
+  // The server applies the edit itself (workspace/applyEdit); one notification says what it wrote.
+  return runServerCommand(mgr, output, command, title, target, (result) => {
+    const outcome = generateOutcome(result);
+    if (!outcome) return;
+    const show = outcome.warning ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    void show(outcome.text);
+  });
+}
+
 async function setModelApiKey(secrets: vscode.SecretStorage, output: vscode.LogOutputChannel): Promise<void> {
   const input = await vscode.window.showInputBox({
     title: "mgdebug: Set Model API Key",
@@ -122,6 +145,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         showAskModelResult(result, target),
       );
     }),
+    vscode.commands.registerCommand(WRITE_DOCSTRING, (...given: unknown[]) =>
+      generate(mgr, output, WRITE_DOCSTRING, "mgdebug: Writing a docstring with checked examples", given),
+    ),
+    vscode.commands.registerCommand(GENERATE_TESTS, (...given: unknown[]) =>
+      generate(mgr, output, GENERATE_TESTS, "mgdebug: Generating tests", given),
+    ),
     vscode.commands.registerCommand("mgdebug.setModelApiKey", () => setModelApiKey(context.secrets, output)),
     vscode.commands.registerCommand("mgdebug.clearModelApiKey", () => clearModelApiKey(context.secrets, output)),
     context.secrets.onDidChange((event) => {

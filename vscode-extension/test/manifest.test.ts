@@ -39,8 +39,26 @@ describe("package.json", () => {
     assert.equal(titles["mgdebug.debugFunction"], "mgdebug: Debug Function");
     assert.equal(titles["mgdebug.fix"], "mgdebug: Fix Function");
     assert.equal(titles["mgdebug.askModel"], "mgdebug: Ask the Model for a Fix");
+    assert.equal(titles["mgdebug.writeDocstring"], "mgdebug: Write Docstring");
+    assert.equal(titles["mgdebug.generateTests"], "mgdebug: Generate Tests");
     assert.equal(titles["mgdebug.setModelApiKey"], "mgdebug: Set Model API Key");
     assert.equal(titles["mgdebug.clearModelApiKey"], "mgdebug: Clear Model API Key");
+  });
+
+  it("offers Write Docstring and Generate Tests in the editor's context menu and palette, for Python only", () => {
+    const menus: Record<string, { command: string; when?: string; group?: string }[]> = manifest.contributes.menus;
+    for (const command of ["mgdebug.writeDocstring", "mgdebug.generateTests"]) {
+      const context = menus["editor/context"]!.filter((m) => m.command === command);
+      assert.equal(context.length, 1, `${command} in editor/context`);
+      assert.equal(context[0]!.when, "editorLangId == python");
+      assert.match(context[0]!.group ?? "", /^mgdebug@\d+$/);
+      const palette = menus["commandPalette"]!.filter((m) => m.command === command);
+      assert.equal(palette.length, 1, `${command} in commandPalette`);
+      assert.equal(palette[0]!.when, "editorLangId == python");
+    }
+    // Every menu entry names a contributed command.
+    const ids = new Set(manifest.contributes.commands.map((c: { command: string }) => c.command));
+    for (const entries of Object.values(menus)) for (const m of entries) assert.ok(ids.has(m.command), m.command);
   });
 
   it("has no setting for the API key: it lives in secret storage", () => {
@@ -60,7 +78,7 @@ describe("package.json", () => {
   });
 
   it("keeps the pure modules free of vscode imports", () => {
-    for (const file of ["interpreter.ts", "settings.ts", "backoff.ts", "status.ts", "once.ts", "modelKey.ts", "commands.ts"]) {
+    for (const file of ["interpreter.ts", "settings.ts", "backoff.ts", "status.ts", "once.ts", "modelKey.ts", "commands.ts", "generate.ts"]) {
       const text = fs.readFileSync(path.join(root, "src", file), "utf8");
       assert.doesNotMatch(text, /from\s+["']vscode["']|require\(["']vscode["']\)/, file);
     }
