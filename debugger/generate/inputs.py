@@ -237,6 +237,29 @@ def _spread(shape: Shape, count: int) -> list[str]:
     return choices[:count] if choices else [typical(shape)] * min(count, 1)
 
 
+# Values for the n-th parameter of one scalar type: `clamp(x, low, high)` is
+# tried as clamp(2.5, 1.0, 4.0), not clamp(2.5, 2.5, 2.5), whose example says
+# nothing about what the function does.
+_VARIED: dict[str, list[str]] = {
+    "int": ["3", "1", "5", "2"],
+    "float": ["2.5", "1.0", "4.0", "0.5"],
+    "str": ["'abc'", "'b'", "'xyz'"],
+    "bytes": ["b'abc'", "b'b'"],
+}
+
+
+def _varied_typicals(kinds: Sequence[Shape]) -> tuple[str, ...]:
+    """A typical value per parameter, different for parameters of the same scalar type."""
+    seen: dict[str, int] = {}
+    values: list[str] = []
+    for shape in kinds:
+        options = _VARIED.get(shape.name)
+        nth = seen.get(shape.name, 0)
+        seen[shape.name] = nth + 1
+        values.append(options[nth % len(options)] if options else typical(shape))
+    return tuple(values)
+
+
 def boundaries(shape: Shape) -> list[str]:
     """Empty, zero, negative, one element, large: the values where code usually breaks."""
     if shape.name in _BOUNDARY:
@@ -315,7 +338,7 @@ def candidate_cases(func: FunctionInfo, calls: Iterable[CallRecord]) -> list[Cas
     kinds = shapes(func, cases)
     if kinds is None or func.class_name is not None:
         return cases[:MAX_CASES]
-    base = cases[0].args if cases else tuple(typical(s) for s in kinds)
+    base = cases[0].args if cases else _varied_typicals(kinds)
     more = [] if cases else [Case(base, "type hints")]
     for index, shape in enumerate(kinds):
         for value in boundaries(shape):
