@@ -27,6 +27,8 @@ import os
 import platform
 from collections.abc import Sequence
 
+from .libc import libc as c_library
+
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446  # the same on every architecture
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH = 1
@@ -67,21 +69,9 @@ class _PathBeneath(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
-_cache: dict[str, object | None] = {}
-
-
-def _libc() -> ctypes.CDLL | None:
-    if "libc" not in _cache:
-        try:
-            _cache["libc"] = ctypes.CDLL(None, use_errno=True)
-        except OSError:
-            _cache["libc"] = None
-    return _cache["libc"]  # type: ignore[return-value]
-
-
 def abi_version() -> int:
     """The kernel's Landlock ABI version; 0 when Landlock is missing or disabled."""
-    libc = _libc()
+    libc = c_library()
     if libc is None or platform.system() != "Linux":
         return 0
     version = libc.syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), _CREATE_RULESET_VERSION)
@@ -176,7 +166,7 @@ def restrict(
     abi = abi_version()
     if abi <= 0:
         return 0, "Landlock is not available in this kernel"
-    libc = _libc()
+    libc = c_library()
     assert libc is not None
     fs = _WRITES | (_REFER if abi >= 2 else 0) | (_TRUNCATE if abi >= 3 else 0)
     reads = readable(hidden, needed) if hidden else []  # cached: the worker asked first

@@ -191,13 +191,9 @@ _PR_SET_DUMPABLE = 4
 def close_own_proc_files() -> bool:
     """Make this process non-dumpable, once: code under test running as the same user
     could otherwise read `/proc/<mgdebug pid>/environ` (every API key) or attach to it."""
-    try:
-        import ctypes  # here: a run that never starts a sandbox does not pay for it
+    from .libc import prctl  # here: ctypes costs a run that never starts a sandbox
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
+    return prctl(_PR_SET_DUMPABLE, 0)
 
 
 class Sandbox:

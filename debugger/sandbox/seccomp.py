@@ -41,6 +41,8 @@ import errno
 import os
 import platform
 
+from .libc import libc
+
 # struct seccomp_data: nr (u32), arch (u32), ip (u64), args[6] (u64): low word first.
 _NR, _ARCH = 0, 4
 
@@ -209,9 +211,10 @@ _state: dict[str, object] = {}
 
 
 def _libc() -> ctypes.CDLL:
-    if "libc" not in _state:
-        _state["libc"] = ctypes.CDLL(None, use_errno=True)
-    return _state["libc"]  # type: ignore[return-value]
+    found = libc()
+    if found is None:
+        raise OSError("no C library to load: seccomp and capabilities need Linux")
+    return found
 
 
 def _drop_bounding_set(libc: ctypes.CDLL, keep: int) -> None:

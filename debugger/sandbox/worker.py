@@ -37,6 +37,7 @@ from mgdebug.analysis.model import Expectation
 
 from ..results import ExpectationResult, RunStatus
 from . import validate
+from .libc import prctl
 from .protocol import ChannelClosed, Order, receive, send
 
 _EXIT_FATAL = 70  # the grandchild's own machinery failed (sandbox bug)
@@ -469,16 +470,6 @@ class Worker:
 _PR_SET_CHILD_SUBREAPER = 36
 
 
-def _prctl(option: int, value: int) -> bool:
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(option, value, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False  # not Linux, or no libc: the process-group kill still applies
-
-
 def adopt_orphans() -> bool:
     """Inherit every process the code under test orphans.
 
@@ -487,7 +478,7 @@ def adopt_orphans() -> bool:
     double fork) are re-parented to this worker instead of init, so
     `kill_strays` can end them when the run is over.
     """
-    return _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    return prctl(_PR_SET_CHILD_SUBREAPER, 1)
 
 
 def _children(pid: int) -> list[int]:
