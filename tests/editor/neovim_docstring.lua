@@ -2,18 +2,11 @@
 -- examples" on a function, apply the edit (resolved, or applied by the server through the
 -- command), write the buffer. Exit 0 on success, 2..6 on failure. With MGDEBUG_VIA "command"
 -- it runs the server command `mgdebug.writeDocstring [uri, line]` as the VS Code command does.
-local file, server_cmd, line = _G.MGDEBUG_FILE, _G.MGDEBUG_CMD, _G.MGDEBUG_LINE
+local line = _G.MGDEBUG_LINE
 local TITLE = "mgdebug: write docstring with checked examples"
 
-vim.cmd("edit " .. vim.fn.fnameescape(file))
-local bufnr = vim.api.nvim_get_current_buf()
-local client_id = vim.lsp.start_client({
-  name = "mgdebug",
-  cmd = server_cmd,
-  root_dir = vim.fn.fnamemodify(file, ":h"),
-})
-if not client_id then vim.cmd("cquit 2") end
-vim.lsp.buf_attach_client(bufnr, client_id)
+-- neovim_attach.lua has opened the file and attached the server.
+local bufnr, client_id = _G.MGDEBUG_BUFNR, _G.MGDEBUG_CLIENT
 local client = vim.lsp.get_client_by_id(client_id)
 
 local params = {

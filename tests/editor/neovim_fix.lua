@@ -1,16 +1,7 @@
 -- Drive a real Neovim (0.7 API): open a buggy file, wait for mgdebug's diagnostics,
 -- resolve and apply its quick fix, write the buffer. Exit 0 on success, 2..6 on failure.
-local file, server_cmd = _G.MGDEBUG_FILE, _G.MGDEBUG_CMD
-
-vim.cmd("edit " .. vim.fn.fnameescape(file))
-local bufnr = vim.api.nvim_get_current_buf()
-local client_id = vim.lsp.start_client({
-  name = "mgdebug",
-  cmd = server_cmd,
-  root_dir = vim.fn.fnamemodify(file, ":h"),
-})
-if not client_id then vim.cmd("cquit 2") end
-vim.lsp.buf_attach_client(bufnr, client_id)
+-- neovim_attach.lua has opened the file and attached the server.
+local bufnr, client_id = _G.MGDEBUG_BUFNR, _G.MGDEBUG_CLIENT
 
 local function ours()
   local found = {}

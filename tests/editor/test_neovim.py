@@ -55,7 +55,8 @@ def _run_nvim(
     env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
     flags = ["--headless", "--clean", "-n", "-u", "NONE", "-i", "NONE"]
     return subprocess.run(
-        [NVIM or "nvim", *flags, "-c", setup, "-c", f"luafile {HERE / script}"],
+        [NVIM or "nvim", *flags, "-c", setup, "-c", f"luafile {HERE / 'neovim_attach.lua'}"]
+        + ["-c", f"luafile {HERE / script}"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
