@@ -19,7 +19,7 @@ from mgdebug.analysis.model import Expectation, ModuleInfo
 from .options import DebugOptions
 from .repair.context import CandidateContext
 from .results import ExpectationResult
-from .sandbox.pool import Sandbox
+from .sandbox.backend import CheckBackend
 
 ProgressCallback = Callable[[str, int], None]  # (message, percent 0-100)
 
@@ -48,9 +48,13 @@ class Baseline:
 
 @dataclass(frozen=True)
 class Controls:
-    """The sandbox the stages run code in, and the caller's cancel flag and progress bar."""
+    """The sandbox the stages run code in, and the caller's cancel flag and progress bar.
 
-    sandbox: Sandbox
+    `sandbox` is any `CheckBackend` (sandbox/backend.py): the local `Sandbox`
+    pool, or a backend that runs the checks elsewhere.
+    """
+
+    sandbox: CheckBackend
     cancel: threading.Event | None = None
     progress: ProgressCallback | None = None
 

@@ -33,10 +33,12 @@ from .localize.blame import (
     function_reports,
     localize,
 )
+from .localize.plain_words import describe_suspects, note_checked_fixes
 from .options import DebugOptions
 from .repair.hints import candidate_context
 from .report import Report, Suspect
 from .results import CallRecord, ExpectationResult
+from .sandbox.backend import CheckBackend
 from .sandbox.interpreter import Interpreter, resolve_interpreter
 from .sandbox.pool import Job, Sandbox, TraceSpec
 
@@ -104,7 +106,7 @@ class DebugRequest:
     localized: Callable[[Report], None] | None = None
     # A sandbox the caller started early (the CLI, to overlap the worker's start
     # with its own imports); the caller closes it. None: the run makes its own.
-    sandbox: Sandbox | None = None
+    sandbox: CheckBackend | None = None
 
     def report_progress(self, message: str, percent: int) -> None:
         if self.progress is not None:
@@ -217,7 +219,7 @@ def _open_model(request: DebugRequest) -> ModelRun | None:
 
 def _sandbox(
     request: DebugRequest, interpreter: Interpreter
-) -> contextlib.AbstractContextManager[Sandbox]:
+) -> contextlib.AbstractContextManager[CheckBackend]:
     if request.sandbox is not None:
         return contextlib.nullcontext(request.sandbox)
     return Sandbox(request.path, request.options.limits, interpreter=interpreter)
@@ -350,6 +352,8 @@ def locate(
     report.suspects = loc.suspects
     agree_with_top_suspect(report.functions, report.suspects)
     report.failing_calls = _failing_calls(baseline.results)
+    mutated = next((e.scores for e in evidence if e.source == "mutation"), None)
+    describe_suspects(report, baseline.source, mutated)
     return loc
 
 
@@ -437,6 +441,7 @@ def _promote_fixed_lines(report: Report) -> None:
     for suspect in report.suspects:
         if suspect.line in fix_lines and "a checked fix changes this line" not in suspect.reason:
             suspect.reason += "; a checked fix changes this line"
+    note_checked_fixes(report)
 
 
 def _failing_calls(results: Sequence[ExpectationResult]) -> list[CallRecord]:

@@ -90,6 +90,11 @@ class Suspect:
     # The model's verdict on this line's block ("model: after lines 12-14 `i` is
     # already past the last index"): evidence, shown as the model's opinion.
     model_reason: str = ""
+    # The file the line is in; empty means `Report.path` (project mode fills it).
+    path: str = ""
+    # The reason in plain words for an editor message ("the loop skips the first
+    # element"); `reason` keeps the evidence and scores for hovers and tools.
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,8 @@ class Fix:
     # Why this fix ranks where it does, beyond size: "the model's rewrite, shrunk to
     # 1 of 3 changed hunks", "passes 4/5 model-written expectations", ...
     note: str = ""
+    # The file the fix edits; empty means `Report.path` (project mode fills it).
+    path: str = ""
 
 
 @dataclass

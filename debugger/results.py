@@ -69,6 +69,10 @@ class ExpectationResult:
     load_error: str = ""
     load_module: str = ""  # "numpy" (missing) or "pkg.mod" (raised while imported)
     load_where: str = ""  # "pkg/mod.py:3": where an imported module raised
+    # Where the pass/fail was decided (sandbox/verdicts.py): "mgdebug", outside the
+    # process the code ran in (doctest output, plain-data ==); "sandbox", by that
+    # process (pytest, asserts, == on user objects); "" when there is no verdict.
+    verdict_by: str = ""
 
     @property
     def passed(self) -> bool:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs code-server (VS Code 1.100.3 in the browser; the last release that runs
-# on Node 20) into a cache folder, for the VS Code extension's end-to-end test.
+# on Node 20 (20.x)) into a cache folder, for the VS Code extension's end-to-end test.
 #
 #   scripts/install-code-server.sh            # installs into .cache/code-server
 #   CODE_SERVER_DIR=/some/dir scripts/install-code-server.sh
@@ -32,7 +32,7 @@ fi
 
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 if [[ "$node_major" != "20" ]]; then
-  log "code-server $VERSION needs Node 20; this is Node $(node --version)."
+  log "code-server $VERSION needs Node 20 (20.x); this is Node $(node --version)."
   exit 1
 fi
 

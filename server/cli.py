@@ -45,7 +45,7 @@ exit status:
 With a model, the status is the same as without: its fixes count only once checked.
 `mgdebug --model-check`: 0 when the model answers, 2 when it does not.
 
-Lines and columns are 1-based, in the text report and in --json alike.
+Lines and columns are 1-based, in the text report, --json and --sarif alike.
 `mgdebug lsp` starts the language server on stdio.
 Expectations come from doctests and prose examples in docstrings, asserts under
 `if __name__ == "__main__":`, and pytest tests in test_*.py next to the file or
@@ -66,9 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
         "file",
         nargs="?",  # required, except with --model-check
         help="the Python file to debug (or `lsp` for the language server; `mgdebug doc FILE` and "
-        "`mgdebug tests FILE` write a checked docstring or tests: see their --help)",
+        "`mgdebug tests FILE` write a checked docstring or tests: see their --help). Project "
+        "mode: no file (every test of this folder's project), a folder, test files or node ids "
+        "(file.py::test, several allowed): their failing tests are debugged across modules",
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    formats = parser.add_mutually_exclusive_group()  # both on stdout: one or the other
+    formats.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    formats.add_argument(
+        "--sarif",
+        action="store_true",
+        help="print one SARIF 2.1.0 log on stdout, for CI code-scanning views",
+    )
     parser.add_argument("--function", metavar="NAME", help="debug only this function")
     parser.add_argument("--fix", action="store_true", help="apply the best checked fix to the file")
     parser.add_argument(
@@ -218,7 +226,12 @@ def run(args: argparse.Namespace) -> int:
     except InterpreterError as exc:  # a --python that cannot run the code: a usage error
         raise InputError(str(exc)) from exc
     progress = StderrProgress()
-    with Sandbox(path, options.limits, interpreter=interpreter) as sandbox:
+    from .project_cli import module_tests
+
+    # The project's tests that execute this module (project mode); None: as before.
+    covering = module_tests(path, options, interpreter)
+    root = str(covering.root) if covering is not None else None
+    with Sandbox(path, options.limits, interpreter=interpreter, root=root) as sandbox:
         # The worker's interpreter starts (~0.1 s) while the engine, tree-sitter
         # and the analysis load: the plain run's fixed cost, measured by
         # benchmarks/startup.py.
@@ -228,14 +241,32 @@ def run(args: argparse.Namespace) -> int:
 
         if args.function:
             check_function(analyze_module(source.text, path), args.function, args.file)
-        request = DebugRequest(source.text, path, options, progress=progress, sandbox=sandbox)
+        found = covering.expectations if covering is not None else ()
+        request = DebugRequest(
+            source.text, path, options, found, progress=progress, sandbox=sandbox
+        )
         report = debug(request)
     progress.finish()
+    if covering is not None:
+        report.messages.append(covering.note)
     report.path = args.file
     if args.fix:
         _apply_fix(report, source)
     if args.json:
         json.dump(report.to_json(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.sarif:
+        from .sarif import to_sarif
+
+        status = exit_status(report)
+        log = to_sarif(
+            report,
+            source.text,
+            exit_code=status,
+            successful=status != EXIT_USAGE,
+            version=installed_version(),
+        )
+        json.dump(log, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         from .text_report import render
@@ -244,12 +275,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render(report, source.text, colour=colour))
     # The text report says it already: on stderr only when stdout is JSON, so it
     # is printed once either way.
-    if report.syntax_errors and args.json:
+    if report.syntax_errors and (args.json or args.sarif):
         first = report.syntax_errors[0]
         sys.stderr.write(
             f"mgdebug: {args.file}:{first.line}:{first.column + 1}: syntax error: {first.message}\n"
         )
-    if report.could_not_run is not None and args.json:
+    if report.could_not_run is not None and (args.json or args.sarif):
         sys.stderr.write(f"mgdebug: {report.could_not_run.message}\n")
     return exit_status(report)
 
@@ -275,6 +306,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         run_stdio()
         return EXIT_PASS
+    from .project_cli import wants_project
+
+    if wants_project(argv):  # no file, a folder, test files or node ids: server/project_cli.py
+        from .project_cli import main as project_main
+
+        return project_main(argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -8,6 +8,7 @@ its word is evidence, and only the sandbox's checks are stated as fact.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 
 from mgdebug.debugger.report import Fix, FunctionReport, ModelSummary, Report, Suspect, shown_path
 from mgdebug.debugger.sandbox.interpreter import describe
@@ -81,11 +82,15 @@ def _suspect_lines(
     suspect: Suspect, index: int, source_lines: list[str], style: Style
 ) -> list[str]:
     code = source_lines[suspect.line - 1].rstrip() if suspect.line <= len(source_lines) else ""
+    # Project mode: suspects span files, so each says which (`pkg/util.py:7`).
+    where = f"{suspect.path}:{suspect.line}" if suspect.path else f"line {suspect.line}"
     out = [
-        f"  {index}. line {suspect.line} in {suspect.function}  "
+        f"  {index}. {where} in {suspect.function}  "
         f"score {suspect.score:.2f}  {style(suspect.reason, 'dim')}",
         f"       {style(str(suspect.line).rjust(4), 'dim')} | {code}",
     ]
+    if suspect.summary:  # the reason in plain words (plain_words.py); `reason` has the scores
+        out.append(f"       why: {suspect.summary}")
     for snap in suspect.values[:3]:
         values = ", ".join(f"{k}={v}" for k, v in list(snap.values.items())[:8])
         out.append(
@@ -120,7 +125,8 @@ def _origin_label(kind: str) -> str:
 def _fix_lines(index: int, fix: Fix, style: Style) -> list[str]:
     plural = "s" if fix.total != 1 else ""
     by_model = "  (written by the model, then checked)" if fix.origin == "model" else ""
-    out = [f"  {index}. {fix.summary}: passes the {fix.total} expectation{plural}{by_model}"]
+    where = f"{fix.path}: " if fix.path else ""  # project mode: the file the fix edits
+    out = [f"  {index}. {where}{fix.summary}: passes the {fix.total} expectation{plural}{by_model}"]
     if fix.note:
         out.append("     " + style(fix.note, "dim"))
     out.extend(_diff_lines(fix.diff, style))
@@ -212,7 +218,15 @@ def _diff_lines(diff: str, style: Style) -> list[str]:
     return out
 
 
-def render(report: Report, source: str, *, colour: bool, max_fixes: int = 3) -> str:
+def render(
+    report: Report,
+    source: str,
+    *,
+    colour: bool,
+    max_fixes: int = 3,
+    sources: Mapping[str, str] | None = None,
+) -> str:
+    """The text report; `sources` (project mode): the text of each file a suspect's `path` names."""
     style = Style(colour)
     lines = [style(report.path, "bold")]
     if report.interpreter:  # first: "using /p/bin/python (3.11.7, from .venv)"
@@ -244,7 +258,9 @@ def render(report: Report, source: str, *, colour: bool, max_fixes: int = 3) -> 
         lines.append("")
         lines.append(style("Suspicious lines, best first:", "bold"))
         for i, suspect in enumerate(report.suspects[:5], 1):
-            lines.extend(_suspect_lines(suspect, i, source_lines, style))
+            shown = (sources or {}).get(suspect.path)
+            quoted = shown.splitlines() if shown is not None else source_lines
+            lines.extend(_suspect_lines(suspect, i, quoted, style))
     if report.fixes:
         lines.append("")
         passing = report.search.passing_edits if report.search else len(report.fixes)

@@ -7,8 +7,8 @@ shrunk: every subset of its changed hunks, fewest first, becomes a candidate
 of origin "model" for `check_candidates` — the one place a candidate becomes
 a checked fix — so the user sees the smallest change that passes, never an
 unchecked one. The merged list ranks: passes the user's expectations
-(required), then the model's, then agreement with the model, then size
-(see `rank_fixes`).
+(required), then the model's, then agreement with the model, then the
+search's own order (size, suspicion, the plain form first: see `rank_fixes`).
 """
 
 from __future__ import annotations
@@ -214,7 +214,11 @@ def rank_fixes(
     fixes: list[Fix],
     model: Fix | None,
 ) -> list[Fix]:
-    """One list: user expectations (all pass) > model expectations > agreement > size."""
+    """One list: user expectations (all pass) > model expectations > agreement > search order.
+
+    `fixes` come ranked by check.py (repair/simplicity.py); the model's fix never
+    shares an agreement tier with them, so their own order is the last key.
+    """
     model_cases = [e for e in judged.expectations if e.origin.kind == "model"]
     merged = [*fixes] + ([model] if model is not None else [])
     if not merged:
@@ -260,7 +264,7 @@ def rank_fixes(
             agree[model_index] = 0
     order = sorted(
         range(len(merged)),
-        key=lambda i: (-passes[i], agree.get(i, 2), merged[i].tokens_changed, i),
+        key=lambda i: (-passes[i], agree.get(i, 2), i),
     )
     if model_cases:
         for i in range(len(merged)):

@@ -15,8 +15,9 @@ the first answer, so that the workers' warm-up and pytest's start-up do not
 count.
 
 When several different edits pass, the tests do not decide between them: the
-report says so, ranks them, and, when a cheap probe finds one, names an input
-on which two of them disagree (distinguish.py).
+report says so, ranks them (simplicity.py: by size and suspicion, the plain
+form first), and, when a cheap probe finds one, names an input on which two
+of them disagree (distinguish.py).
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from ..options import DebugOptions
 from ..report import Fix, SearchStats, shown_path
 from ..results import ExpectationResult
 from ..sandbox.pool import Job
-from .candidates import KIND_PRIORS, Candidate
+from .candidates import Candidate
 from .distinguish import distinguishing_example
 from .positions import fix_edits
 from .proposers import Proposer, SuspiciousLines
+from .simplicity import Ranked, rank_passing
 
 BATCH = 24  # candidates handed to the sandbox at once: keeps both workers busy
 # A pytest candidate runs a whole pytest session (configuration, collection)
@@ -214,27 +216,42 @@ class _Checker:
         stats, found = self.stats, self.found
         stats.budget_exhausted = stats.stopped_by in ("time", "candidates")
         stats.candidates_by_kind = dict(self.kinds)
-        found.sort(
-            key=lambda item: (
-                item[0].tokens_changed,
-                -self.line_score.get(item[0].line, 0.0),
-                -KIND_PRIORS.get(item[0].kind, 0.0),
-                item[2],  # then the proposers' own order
-            )
-        )
+        found.sort(key=lambda item: item[2])  # the order tried: the last tie-break
+        ranked = self._ranked(found)
         if any(e.kind == "pytest" for e in self.ordered):
-            found = self._confirmed(found)
+            confirmed = self._confirmed([found[r.index] for r in ranked])
+            found = [item for item in found if item in confirmed]
+            ranked = self._ranked(found)
         stats.passing_edits = len(found)
-        kept = found[: self.options.max_fixes]
-        fixes = [self._fix(cand, passed, len(found) - 1) for cand, passed, _ in kept]
+        kept = ranked[: self.options.max_fixes]
+        place = {r.index: n for n, r in enumerate(ranked)}
+        fixes = []
+        for r in kept:
+            cand, passed, _ = found[r.index]
+            fix = self._fix(cand, passed, len(found) - 1)
+            if r.plain_form is not None:
+                what = "slice" if r.written.endswith("]") else "arithmetic"
+                fix.note = (
+                    f"fix {place[r.plain_form] + 1}, written with the identity {what} `{r.written}`"
+                )
+            fixes.append(fix)
+        # Variants rank last; telling one apart from its plain form is no question to ask.
+        distinct = [fix for fix, r in zip(fixes, kept, strict=True) if r.plain_form is None]
         example = ""
-        if len(fixes) > 1 and not self.controls.cancelled:
+        if len(distinct) > 1 and not self.controls.cancelled:
             example = distinguishing_example(
-                self.baseline, self.controls.sandbox, fixes, self.per_candidate
+                self.baseline, self.controls.sandbox, distinct, self.per_candidate
             )
-        stats.message = _message(stats, self.kinds, self.clock.elapsed(), self.options, example)
+        variants = [r.written for r in ranked if r.plain_form is not None]
+        stats.message = _message(
+            stats, self.kinds, self.clock.elapsed(), self.options, example, variants
+        )
         stats.seconds = round(time.monotonic() - self.began, 3)
         return SearchOutcome(fixes, stats)
+
+    def _ranked(self, found: list[Found]) -> list[Ranked]:
+        """`found` ranked by size and suspicion, the plain form first (simplicity.py)."""
+        return rank_passing(self.baseline.source, [cand for cand, _, _ in found], self.line_score)
 
     def _fix(self, cand: Candidate, passed: int, alternatives: int) -> Fix:
         source, path = self.baseline.source, self.baseline.path
@@ -280,8 +297,15 @@ def _message(
     elapsed: float,
     options: DebugOptions,
     example: str,
+    variants: Sequence[str] = (),
 ) -> str:
-    """What the user should know about how the search ended; "" when nothing."""
+    """What the user should know about how the search ended; "" when nothing.
+
+    `variants` are the identity slices or arithmetic (`xs[:]`) of the passing
+    edits that are another's program written less plainly (simplicity.py):
+    they rank last, and when they are all the others, there is nothing for
+    the tests to decide.
+    """
     seconds, max_candidates = options.search_seconds, options.max_candidates
     if stats.stopped_by in ("time", "candidates"):
         budget = f"{seconds:g} s" if stats.stopped_by == "time" else f"{max_candidates} candidates"
@@ -294,6 +318,13 @@ def _message(
         return (
             f"the fix search stopped after {stats.candidates_tried} candidates / {elapsed:.0f} s "
             f"(its budget of {budget}), before trying them all; {found}; {what} to search further"
+        )
+    if stats.passing_edits > 1 and stats.passing_edits - len(variants) == 1:
+        shown = ", ".join(f"`{code}`" for code in variants[:3])
+        more = ", ..." if len(variants) > 3 else ""
+        return (
+            f"{stats.passing_edits} different edits pass every expectation; the others "
+            f"write fix 1 with an identity slice or arithmetic ({shown}{more})"
         )
     if stats.passing_edits > 1:
         head = (

@@ -16,13 +16,13 @@ from mgdebug.analysis.model import Expectation, ModuleInfo, Origin
 from ..baseline import Baseline
 from ..report import Fix
 from ..results import ExpectationResult
-from ..sandbox.pool import Sandbox
+from ..sandbox.backend import CheckBackend
 
 MAX_PROBES = 40  # inputs tried to tell two passing fixes apart
 
 
 def distinguishing_example(
-    baseline: Baseline, sandbox: Sandbox, fixes: Sequence[Fix], wall_each: float
+    baseline: Baseline, sandbox: CheckBackend, fixes: Sequence[Fix], wall_each: float
 ) -> str:
     """An input two fixes disagree on, as "`f(x=3)`, which gives 3 with fix 1 and 4 with fix 2".
 

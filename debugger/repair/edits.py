@@ -405,3 +405,13 @@ def tokens_changed(old: str, new: str) -> int:
         if tag != "equal"
     )
     return max(1, changed)
+
+
+def is_deletion(old: str, new: str) -> bool:
+    """Whether `new` is `old` with some tokens deleted and none added or changed.
+
+    Parentheses around a whole snippet do not count, as in `tokens_changed`.
+    """
+    a, b = _unwrapped(code_tokens(old)), _unwrapped(code_tokens(new))
+    opcodes = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return len(b) < len(a) and all(tag in ("equal", "delete") for tag, *_ in opcodes)

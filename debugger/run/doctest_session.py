@@ -4,10 +4,15 @@ The examples of one docstring are one session, as in `python -m doctest`: a
 shallow copy of the module's globals, the examples run in order by a real
 `doctest.DocTestRunner`, each leaving its state to the next (those that only
 print or assign included), with doctest's parser for the `# doctest:`
-directives and doctest's checker for output and exceptions. The runner's
-report hooks map each example back to its expectation: the hook before an
-example starts the tracer and the soft time limit, the one after it reports
-the result at once, so a crash later in the session loses no earlier result.
+directives. The runner's report hooks map each example back to its
+expectation: the hook before an example starts the tracer and the soft time
+limit, the one after it reports the result at once, so a crash later in the
+session loses no earlier result.
+
+The verdict this process reaches (with doctest's checker, which the code under
+test can replace) only decides whether the run goes on: each result carries
+what the example printed or the exception text doctest matched, and the
+worker decides pass or fail from it (sandbox/verdicts.py), out of the code's reach.
 
 Only the prefix of the docstring up to the last example asked for runs:
 narrowing or a failing-first order may ask for a few examples of a session,
@@ -17,76 +22,59 @@ but those before them still set up their state.
 from __future__ import annotations
 
 import doctest
-import re
 import sys
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mgdebug.analysis.model import PYTEST_ALLOW_BYTES, PYTEST_ALLOW_UNICODE, Expectation
-
 from ..results import ExpectationResult, RunStatus
 from ..sandbox.timer import SoftTimeout, share
+from ..sandbox.verdicts import (
+    REPORT_ONLY,
+    SEEN_LIMIT,
+    Observation,
+    check_output,
+    note,
+    session_text,
+)
 from ..trace.saferepr import cap
 from .module import MESSAGE_LIMIT, BoundedWriter, timed_out
 
 if TYPE_CHECKING:
     from .execution import _Run
 
-# Report-only flags: they decide what doctest prints, or whether it tries the
-# examples after a failure; every example is run and reported here.
-_REPORT_ONLY = doctest.REPORT_ONLY_FIRST_FAILURE | doctest.FAIL_FAST
+__all__ = ["DoctestSession", "session_text"]
 
 
 class _Stop(Exception):
     """The run stops here (stop_at_first_failure): leave the doctest runner."""
 
 
-def session_text(exp: Expectation) -> str:
-    """The docstring the expectation's example belongs to.
-
-    An expectation built by hand (a benchmark's visible test) has no session:
-    its one example is written out as a docstring, so that doctest's parser
-    reads its directives.
-    """
-    if exp.session_source is not None:
-        return exp.session_source
-    lines = (exp.call or "").rstrip("\n").split("\n")
-    prompt = [">>> " + lines[0]] + ["... " + line for line in lines[1:]]
-    want = exp.want or ""
-    return "\n".join(prompt) + "\n" + want + ("" if not want or want.endswith("\n") else "\n")
-
-
-_UNICODE = re.compile(r"(\W|^)[uU]([rR]?[\'\"])", re.UNICODE)  # pytest's own patterns
-_BYTES = re.compile(r"(\W|^)[bB]([rR]?[\'\"])", re.UNICODE)
-
-
 class _Checker(doctest.OutputChecker):
-    """doctest's own checker, remembering the exception text it was given to compare.
+    """doctest's own checker, remembering what it was first given to compare.
 
-    doctest compares an expected exception's `exc_msg` with what
-    `traceback.format_exception_only` made of the exception raised: that text,
-    not the whole traceback doctest prints, is what the report shows as got.
+    That is what the worker judges: the example's output, or, for an expected
+    exception, what `traceback.format_exception_only` made of the one raised
+    (doctest's `exc_msg`; that text, not the whole traceback doctest prints,
+    is also what the report shows as got).
     """
 
     def __init__(self) -> None:
         self.exception: str | None = None
         self.example: doctest.Example | None = None
+        self.seen: Observation | None = None
 
     def check_output(self, want: str, got: str, optionflags: int) -> bool:
         example = self.example
-        if example is not None and example.exc_msg is not None and want is example.exc_msg:
-            self.exception = got
-        if super().check_output(want, got, optionflags):
-            return True
-        # pytest's ALLOW_UNICODE / ALLOW_BYTES, as its checker applies them: a
-        # second comparison with u'' / b'' prefixes dropped on both sides.
-        if not optionflags & (PYTEST_ALLOW_UNICODE | PYTEST_ALLOW_BYTES):
-            return False
-        for flag, prefix in ((PYTEST_ALLOW_UNICODE, _UNICODE), (PYTEST_ALLOW_BYTES, _BYTES)):
-            if optionflags & flag:
-                want, got = prefix.sub(r"\1\2", want), prefix.sub(r"\1\2", got)
-        return super().check_output(want, got, optionflags)
+        if example is not None and self.seen is None:
+            cut = len(got) > SEEN_LIMIT
+            if example.exc_msg is not None and want is example.exc_msg:
+                self.exception = got
+                self.seen = Observation("doctest", exception=got[:SEEN_LIMIT], cut=cut)
+            elif want is example.want:
+                self.seen = Observation("doctest", printed=got[:SEEN_LIMIT], cut=cut)
+        # pytest's ALLOW_UNICODE / ALLOW_BYTES as its checker applies them (verdicts.py).
+        return check_output(self, want, got, optionflags, doctest.OutputChecker.check_output)
 
 
 class _Runner(doctest.DocTestRunner):
@@ -99,6 +87,7 @@ class _Runner(doctest.DocTestRunner):
 
     def report_start(self, out: Any, test: Any, example: Any) -> None:
         self.checker.example, self.checker.exception = example, None
+        self.checker.seen = None
         self.session.example_starts(example)
 
     def report_success(self, out: Any, test: Any, example: Any, got: str) -> None:
@@ -130,6 +119,7 @@ class DoctestSession:
         self.seconds = 0.0
         self.errors = BoundedWriter(0)
         self.broken: tuple[RunStatus, str] | None = None  # why the examples left did not run
+        self.checker: _Checker | None = None
 
     def main(self) -> bool:
         """Run the session; whether the run goes on after it."""
@@ -151,9 +141,10 @@ class DoctestSession:
         for number, example in enumerate(test.examples):
             self.numbers[id(example)] = number
             for flag in list(example.options):
-                if flag & _REPORT_ONLY:
+                if flag & REPORT_ONLY:
                     del example.options[flag]
-        runner = _Runner(self, first.optionflags & ~_REPORT_ONLY)
+        runner = _Runner(self, first.optionflags & ~REPORT_ONLY)
+        self.checker = runner.checker
         saved = sys.stderr
         try:
             runner.run(test, out=lambda text: None)
@@ -198,6 +189,8 @@ class DoctestSession:
             else:
                 status: RunStatus = "pass" if kind == "pass" else "fail"
                 result = ExpectationResult(exp.id, status, cap(value, MESSAGE_LIMIT), want)
+                if self.checker is not None and self.checker.seen is not None:
+                    note(exp.id, self.checker.seen)
             if run.timer.fired:
                 result = timed_out(result, self.seconds)
             result.duration = time.perf_counter() - self.began
@@ -246,4 +239,5 @@ class DoctestSession:
                 self.settle(pos, ExpectationResult(exp.id, status, message=message))
             else:
                 # doctest skipped it (+SKIP): it is not one of doctest's tests either.
+                note(exp.id, Observation("skipped"))
                 self.settle(pos, ExpectationResult(exp.id, "pass", message="skipped by doctest"))

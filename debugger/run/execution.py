@@ -11,6 +11,7 @@ import sys
 import time
 import types
 from collections.abc import Callable, Sequence
+from tempfile import gettempdir
 from typing import Any
 
 from mgdebug.analysis.model import Expectation
@@ -18,6 +19,7 @@ from mgdebug.analysis.model import Expectation
 from ..results import ExpectationResult
 from ..sandbox.protocol import Order
 from ..sandbox.timer import SoftTimer, share
+from ..sandbox.verdicts import childs_verdict, code_folders, forget, note, observe_eval
 from ..trace.saferepr import cap, describe_exception, safe_repr
 from ..trace.tracer import make_tracer
 from .doctest_session import DoctestSession
@@ -52,8 +54,13 @@ def _run_eval(module: Module, exp: Expectation, ns: dict[str, Any]) -> Expectati
         equal = bool(actual == expected)
     except Exception as exc:  # noqa: BLE001
         return module.failure(exp.id, exc)
+    # The worker decides (sandbox/verdicts.py); this process's verdict is the same
+    # rule, so that stop-at-first-failure stops where the worker's verdict will.
+    seen = observe_eval(actual, expected, equal)
+    note(exp.id, seen)
+    passed, why = childs_verdict(seen)
     return ExpectationResult(
-        exp.id, "pass" if equal else "fail", safe_repr(actual), safe_repr(expected)
+        exp.id, "pass" if passed else "fail", safe_repr(actual), safe_repr(expected), why
     )
 
 
@@ -118,6 +125,8 @@ class _Run:
         self.deadline = deadline
         self.emit = emit
         self.module = Module(order)
+        forget()
+        code_folders(order.scratch_base, order.scratch_root, order.user_root, gettempdir())
         self.tracer = make_tracer(order.source, order.module_file, order.trace)
         self.module.load(order.source, self.tracer)
         self.timer = SoftTimer()

@@ -52,12 +52,17 @@ from .scratch import (
     make_scratch,
 )
 
-__all__ = ["Job", "Sandbox", "TraceSpec"]
+__all__ = ["Job", "Sandbox", "TraceSpec", "WorkerStartError"]
 
 _GRACE_SECONDS = (
     30.0  # beyond a job's wall time (pytest warm-up included) before a worker is presumed hung
 )
 _CHUNK_MAX = 64  # candidates per grandchild: bounds what a crash costs and what can leak
+_START_RETRIES = 1  # a worker that goes away while starting is started again this often
+
+
+class WorkerStartError(RuntimeError):
+    """Sandbox workers keep exiting before they can take work: nothing can run here."""
 
 
 @dataclass
@@ -76,6 +81,7 @@ class _Batch:
     indices: list[int]
     order: Order
     reported: int = 0  # sources answered so far (the worker answers them in order)
+    restarts: int = 0  # workers that went away while starting with it (_start_again)
 
 
 class _Worker:
@@ -205,8 +211,10 @@ class Sandbox:
         limits: Limits | None = None,
         workers: int = 2,
         interpreter: Interpreter | None = None,
+        root: str | None = None,
     ) -> None:
-        """`interpreter`: what code under test runs in (None: mgdebug's own)."""
+        """`interpreter`: what code under test runs in (None: mgdebug's own); `root`: the
+        folder to copy when the caller knows the project (project mode), else found here."""
         close_own_proc_files()
         self.module_path = os.path.abspath(module_path)
         self.interpreter = interpreter or own_interpreter()
@@ -227,6 +235,7 @@ class Sandbox:
         self._base: list[str] = []  # the scratch temp dir, once made
         self._root = ""
         self._copied_root = self._user_root  # the user folder copied: the module's or its project's
+        self._root_hint = os.path.abspath(root) if root else None
         self._copy = ""  # its copy, which holds self._root
         self._externals: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -302,7 +311,7 @@ class Sandbox:
         # pytest runs in the project's rootdir, with its config and conftest.py
         # files: copy that folder (pytest_discovery.project_root), not only the module's.
         if self._user_root is not None:
-            self._copied_root = str(project_root(self.module_path))
+            self._copied_root = self._root_hint or str(project_root(self.module_path))
         copied = self._copied_root
         base, copy = make_scratch(copied, os.path.basename(copied or ""))
         self._copy = copy
@@ -456,12 +465,45 @@ class Sandbox:
     def _submit(self, worker: _Worker, batch: _Batch, retried: set[int]) -> None:
         try:
             worker.submit(batch)
-        except OSError:  # the worker died while idle: start another, once
-            worker = self._replace(worker)
-            retried.update(batch.indices)
-            worker.submit(batch)
+        except OSError:
+            if worker.ready:  # the worker died while idle: start another, once
+                worker = self._replace(worker)
+                retried.update(batch.indices)
+                try:
+                    worker.submit(batch)
+                except OSError:
+                    worker = self._start_again(worker, batch)
+            else:
+                worker = self._start_again(worker, batch)
         if any(e.kind == "pytest" for e in batch.order.expectations):
             self._warm_pytest(worker)
+
+    def _start_again(self, worker: _Worker, batch: _Batch) -> _Worker:
+        """Replace a worker that went away while starting (a broken pipe, or its pipe's
+        end before "ready"), once per batch, and give the new one `batch`.
+
+        A worker takes orders only after it said "ready", so nothing of the batch
+        ran: this is not the batch's one retry (`retried`), and no verdict on its
+        code. A second failure means workers cannot start here (WorkerStartError).
+        """
+        while True:
+            status = worker.process.poll()
+            if batch.restarts >= _START_RETRIES:
+                worker.process.kill()
+                worker.stop()
+                self._workers.remove(worker)  # the next run starts a fresh one
+                how = "still starting" if status is None else f"exit status {status}"
+                raise WorkerStartError(
+                    f"the sandbox worker ({self.interpreter.path}) went away while starting,"
+                    f" {batch.restarts + 1} times in a row ({how})"
+                )
+            batch.restarts += 1
+            worker = self._replace(worker)
+            try:
+                worker.submit(batch)
+            except OSError:
+                continue
+            return worker
 
     def _warm_pytest(self, busy: _Worker) -> None:
         """Have idle workers import pytest (seconds) while `busy` runs the first pytest job.
@@ -515,6 +557,10 @@ class Sandbox:
         """
         batch = worker.batch
         assert batch is not None
+        if not worker.ready:  # it went away while starting: nothing of the batch ran
+            worker.batch = None  # now the new worker's
+            self._start_again(worker, batch)
+            return
         fresh = self._replace(worker)
         indices = batch.indices[batch.reported :]
         sources = list(batch.order.sources())[batch.reported :]

@@ -12,7 +12,9 @@ and treats one that fails as the grandchild's death; the parent (pool.py)
 checks the worker's with `worker_results`.
 
 What no check here can tell: a well-formed result with status "pass" that the
-code under test forged for the expectation being run (README, "Security").
+code under test forged for the expectation being run, with a made-up
+observation to match (README, "Security"); the verdict itself is made by the
+worker from the observation (verdicts.py), never taken from the grandchild.
 
 Stdlib only, Python 3.9: part of the child kit.
 """
@@ -23,8 +25,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..results import BlockSnapshot, CallRecord, ExpectationResult, TraceData
+from .verdicts import Observation
 
 STATUSES = frozenset({"pass", "fail", "error", "timeout", "crash", "skip"})
+VERDICT_BY = frozenset({"", "mgdebug", "sandbox"})
 _MAX_LIST = 1_000_000  # no honest trace has more entries
 
 _TEXT = ("actual", "expected")
@@ -97,7 +101,23 @@ def result(value: Any, expectation_id: str | None = None) -> bool:
         return False
     if not (value.error_line is None or _is_int(value.error_line)):
         return False
+    if type(value.verdict_by) is not str or value.verdict_by not in VERDICT_BY:
+        return False
     return type(value.duration) in (int, float) and _trace(value.trace)
+
+
+def _observation(value: Any) -> bool:
+    """An Observation with fields of its types (the canonical values are checked when judged)."""
+    return (
+        type(value) is Observation
+        and all(
+            type(getattr(value, f)) is str
+            for f in ("kind", "printed", "actual", "expected", "origin", "detail")
+        )
+        and (value.exception is None or type(value.exception) is str)
+        and type(value.equal) is bool
+        and type(value.cut) is bool
+    )
 
 
 def grandchild_message(message: Any, source: int, expectation_ids: Sequence[str]) -> bool:
@@ -106,12 +126,14 @@ def grandchild_message(message: Any, source: int, expectation_ids: Sequence[str]
         return False
     kind = message[0]
     if kind == "result":
-        if len(message) != 4 or message[1] != source or not _is_int(message[1]):
+        # (.., result, observation): the observation may be left out (None).
+        if len(message) not in (4, 5) or message[1] != source or not _is_int(message[1]):
             return False
         index = message[2]
         if not _is_int(index) or not 0 <= index < len(expectation_ids):
             return False
-        return result(message[3], expectation_ids[index])
+        seen = message[4] if len(message) == 5 else None
+        return result(message[3], expectation_ids[index]) and (seen is None or _observation(seen))
     if kind == "end":
         return len(message) == 2 and _is_int(message[1]) and message[1] == source
     if kind == "done":

@@ -36,7 +36,7 @@ from typing import Any
 from mgdebug.analysis.model import Expectation
 
 from ..results import ExpectationResult, RunStatus
-from . import validate
+from . import validate, verdicts
 from .libc import prctl
 from .protocol import ChannelClosed, Order, receive, send
 
@@ -184,6 +184,7 @@ class _Child:
             os.setpgid(pid, pid)
         self.pid = pid
         self.fd = read_fd
+        self.first = first  # the source it started with, in a fresh process
         self.done = False
         self.fatal: str | None = None
         self.progressed = False  # sent at least one result
@@ -223,9 +224,14 @@ class _ModuleRegistry:
     modules that stay loaded (the standard library and installed packages,
     their caches, globals and classes: `doctest.OutputChecker` among them),
     signal handlers other than SIGALRM, threads it started, open files, and
-    memory it holds in any of those. The candidates are small edits of one program, so
-    this is rare; a run that does such things still gets its own grandchild
-    per job through Sandbox.run_many.
+    memory it holds in any of those. So where a pass makes a checked fix (the
+    fix search's orders, which stop at the first failure), a source that
+    passes every expectation in a grandchild that ran an earlier one is run
+    again, first in a fresh grandchild, and only that verdict counts
+    (Worker._supervise): no such pass comes from what another candidate left.
+    A failure still may (a correct candidate after one that broke `math`),
+    which costs a fix, not a false one; so may the per-expectation verdicts of
+    mutation runs (ranking evidence, never a checked fix).
     """
 
     def __init__(self, scratch_root: str) -> None:
@@ -264,6 +270,11 @@ def _grandchild(order: Order, first: int, todo: list[int], deadline: float, fd: 
 
     gc.enable()  # the code under test may make cycles; imports stay frozen
     confine(order, fd)
+    from ..project.collect_child import is_collection, run_collection
+
+    if is_collection(order):  # project mode's one coverage run of the user's tests
+        run_collection(order, fd)
+        return
     sources = order.sources()
     plan = run_plan(order.expectations)
     needs_file = any(e.kind == "pytest" for e in order.expectations)
@@ -296,7 +307,8 @@ def _grandchild(order: Order, first: int, todo: list[int], deadline: float, fd: 
 
 
 def _send_result(fd: int, source: int, index: int, result: ExpectationResult) -> None:
-    send(fd, ("result", source, index, result))
+    # With what was seen, for the worker to judge (verdicts.py).
+    send(fd, ("result", source, index, result, verdicts.take(result.expectation_id)))
 
 
 def _death_message(status: int) -> str:
@@ -390,6 +402,10 @@ class Worker:
             kill_strays()
             if outcome == "parent-gone":
                 return False
+            if outcome == "rerun":
+                progress.results = {}
+                progress.deadline = time.monotonic() + order.wall_seconds
+                continue
             if outcome == "cancelled":
                 while progress.source < progress.count:
                     progress.finish(("crash", "cancelled"))
@@ -455,9 +471,24 @@ class Worker:
                 if not self._fits(message, progress):
                     return "forged"
                 if message[0] == "result":
-                    progress.results[message[2]] = message[3]
+                    # The verdict is made here, not in the process the code ran in.
+                    seen = message[4] if len(message) > 4 else None
+                    exp = progress.order.expectations[message[2]]
+                    judged = verdicts.judge(exp, message[3], seen)
+                    if judged is None:
+                        return "forged"
+                    progress.results[message[2]] = judged
                     child.progressed = True
                 elif message[0] == "end":
+                    if (
+                        progress.order.stop_at_first_failure  # a pass is a checked fix
+                        and progress.source > child.first
+                        and all(r.passed for r in progress.results.values())
+                    ):
+                        # A pass that state left by an earlier candidate of this
+                        # grandchild may have made: run the source again, first
+                        # in a fresh one (_ModuleRegistry says what can be left).
+                        return "rerun"
                     progress.finish()
                     child.progressed = True
                 elif message[0] == "done":

@@ -33,7 +33,7 @@ from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams, JsonR
 from mgdebug.debugger.generate.inputs import importable
 from mgdebug.debugger.options import DebugOptions
 
-from .diagnostics import SOURCE, line_range
+from .diagnostics import SOURCE, code_description, line_range
 from .pipeline import DocumentSnapshot
 from .session import Session
 from .text_edits import lsp_lines, utf16_length
@@ -122,6 +122,7 @@ class Generated:
     summary: str
     functions: list[str] = field(default_factory=list)  # what the tests were generated for
     likely_bugs: list[tuple[str, str]] = field(default_factory=list)  # (function, what)
+    written_uri: str = ""  # the test file the edit writes (not the document itself)
 
 
 async def resolve(session: Session, action: types.CodeAction, request: object) -> types.CodeAction:
@@ -147,7 +148,14 @@ async def run_command(
     applied = await session.client.apply_edit(
         types.ApplyWorkspaceEditParams(edit=result.edit, label=result.summary)
     )
-    return {"applied": applied.applied, "summary": result.summary, "messages": result.messages}
+    answer: dict[str, Any] = {
+        "applied": applied.applied,
+        "summary": result.summary,
+        "messages": result.messages,
+    }
+    if result.written_uri:
+        answer["uri"] = result.written_uri  # the editor opens the test file it wrote
+    return answer
 
 
 async def generate(session: Session, what: str, uri: str, line: int, request: object) -> Generated:
@@ -208,6 +216,7 @@ def _show_likely_bugs(session: Session, snapshot: DocumentSnapshot, result: Gene
                 severity=types.DiagnosticSeverity.Warning,
                 source=SOURCE,
                 code="likely-bug",
+                code_description=code_description(),
                 data={"function": name},
             )
         )
@@ -244,7 +253,8 @@ def _generate(
         return Generated(None, [str(exc)], "")
     edit = _tests_edit(tests.path, tests.old_text, tests.new_text) if tests.new_text else None
     summary = f"{tests.tests} generated test case(s)"
-    return Generated(edit, tests.messages, summary, tests.functions, tests.likely_bugs)
+    written = (uris.from_fs_path(tests.path) or tests.path) if edit is not None else ""
+    return Generated(edit, tests.messages, summary, tests.functions, tests.likely_bugs, written)
 
 
 def _document_edit(snapshot: DocumentSnapshot, new: str) -> types.WorkspaceEdit:

@@ -18,7 +18,7 @@ from pygls.workspace import TextDocument
 
 from mgdebug.debugger.results import BlockSnapshot
 
-from .diagnostics import model_explanation, model_opinion
+from .diagnostics import evidence_notes, model_explanation, model_opinion
 from .documents import FunctionState, Snapshot
 
 MAX_ROWS = 12  # a loop can leave a block thousands of times; the first rows tell the story
@@ -83,7 +83,8 @@ def hover(doc: TextDocument, snapshot: Snapshot, position: types.Position) -> ty
     found = identifier_at(doc, position)
     name, where = found if found is not None else ("", None)
     rows = value_rows(state.values, name) if name else []
-    notes = model_notes(state, position.line + 1)
+    # the full evidence (scores and all) behind a suspect line, kept out of its message
+    notes = evidence_notes(state, position.line + 1) + model_notes(state, position.line + 1)
     if not rows and not notes:
         return None
     lines: list[str] = []

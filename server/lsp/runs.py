@@ -151,7 +151,10 @@ class Runs:
         if self._pending.get(uri) is task:
             del self._pending[uri]
         if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("refresh of %s failed", uri, exc_info=exc)
+            # one line in the editor's output channel (the server's stderr); the traceback
+            # only with MGDEBUG_LOG_LEVEL=DEBUG
+            log.error("refresh of %s failed: %s: %s", uri, type(exc).__name__, exc)
+            log.debug("traceback of the failed refresh", exc_info=exc)
 
     def cancel_document(self, uri: str) -> None:
         """A newer text makes every run on the older one pointless."""

@@ -25,6 +25,9 @@ from .session import Client, Session
 
 log = logging.getLogger(__name__)
 
+STATUS_NOTIFICATION = "mgdebug/status"
+STATUS_CAPABILITY = "mgdebugStatus"
+
 
 def _version() -> str:
     try:
@@ -49,6 +52,7 @@ class MgdebugServer(LanguageServer):
                 show_message=self.window_show_message,
                 log_message=self.window_log_message,
                 refresh_views=self.refresh_views,
+                status=self.send_status,
                 apply_edit=self.workspace_apply_edit_async,
                 progress=ProgressBar(self.work_done_progress, self._may_create_progress),
             )
@@ -85,6 +89,14 @@ class MgdebugServer(LanguageServer):
             self.workspace_code_lens_refresh(None)
         if workspace and workspace.inlay_hint and workspace.inlay_hint.refresh_support:
             self.workspace_inlay_hint_refresh(None)
+
+    def send_status(self, uri: str, summary: dict[str, Any]) -> None:
+        """`mgdebug/status` for a client that asked with the experimental capability
+        `mgdebugStatus` (as rust-analyzer's `serverStatusNotification`): the VS Code
+        extension's status bar."""
+        experimental = self.client_capabilities.experimental
+        if isinstance(experimental, dict) and experimental.get(STATUS_CAPABILITY):
+            self.protocol.notify(STATUS_NOTIFICATION, {"uri": uri, **summary})
 
     def _may_create_progress(self) -> bool:
         window = self.client_capabilities.window

@@ -28,8 +28,9 @@ from mgdebug.analysis.model import ModuleInfo, SyntaxProblem
 from mgdebug.debugger.llm.config import ModelConfig
 from mgdebug.debugger.options import DebugOptions
 
-from . import diagnostics, pipeline
+from . import diagnostics, pipeline, views
 from .documents import Snapshot, remap
+from .logs import one_line
 from .model_setup import ModelSetup
 from .pipeline import DocumentSnapshot
 from .runs import ProgressBar, Runs
@@ -52,6 +53,8 @@ class Client:
     show_message: Callable[[types.ShowMessageParams], None]
     log_message: Callable[[types.LogMessageParams], None]
     refresh_views: Callable[[], None]  # code lenses and inlay hints, if the client can
+    # a document's outcome in a few numbers (`mgdebug/status`), if the client asked for it
+    status: Callable[[str, dict[str, Any]], None]
     apply_edit: Callable[
         [types.ApplyWorkspaceEditParams], Awaitable[types.ApplyWorkspaceEditResult]
     ]
@@ -111,6 +114,7 @@ class Session:
         self.runs = Runs(client.progress)
         self.setting_problems: list[str] = []
         self._notices: set[str] = set()
+        self._statuses: dict[str, dict[str, Any]] = {}  # last sent per document
         self.model = ModelSetup(self._warn, self._log)
 
     # -- messages ---------------------------------------------------------------
@@ -158,7 +162,10 @@ class Session:
             for uri in self.client.open_uris():
                 self.publish(uri)
                 self.schedule(uri, OPEN_DELAY, debug=after.may_run_code)
-        if before.inlayValues != after.inlayValues:
+        elif before.maxSuspects != after.maxSuspects:
+            for uri in self.client.open_uris():
+                self.publish(uri)  # the same results, more or fewer lines marked
+        if before.inlayValues != after.inlayValues or before.enable != after.enable:
             self.client.refresh_views()
 
     def shutdown(self) -> None:
@@ -180,6 +187,7 @@ class Session:
     def closed(self, uri: str) -> None:
         self.runs.cancel_document(uri)
         self.documents.pop(uri, None)
+        self._statuses.pop(uri, None)
         self.client.publish(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def schedule(self, uri: str, delay: float, *, debug: bool, model: bool = False) -> None:
@@ -211,17 +219,27 @@ class Session:
         state = self.documents.get(uri)
         if doc is None or state is None:
             return
+        snapshot = None
         if not self.settings.enable:
             items: list[types.Diagnostic] = []
         else:
             # during a syntax error the last good results stay where they were last shown
             snapshot = state.results if state.syntax_error else state.view(doc)
-            items = diagnostics.build(doc, snapshot, state.syntax_error, state.notice)
+            items = diagnostics.build(
+                doc, snapshot, state.syntax_error, state.notice, self.settings.maxSuspects
+            )
             if state.findings[0] == doc.source and not state.notice:
                 items += state.findings[1]
         self.client.publish(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=doc.version)
         )
+        edited = state.syntax_error is not None  # the counts are of the last text that parsed
+        self._send_status(uri, views.status_summary(snapshot, edited=edited))
+
+    def _send_status(self, uri: str, summary: dict[str, Any]) -> None:
+        if self._statuses.get(uri) != summary:
+            self._statuses[uri] = summary
+            self.client.status(uri, summary)
 
     def show_findings(self, uri: str, source: str, items: list[types.Diagnostic]) -> None:
         """Publish `items` (about `source`) with the document's other diagnostics."""
@@ -283,6 +301,8 @@ class Session:
             if only is not None
             else await asyncio.to_thread(pipeline.plan, state.results, snapshot.module)
         )
+        if rerun is not None and only is None:  # and what an earlier run left unfinished
+            rerun = rerun | _unfinished(state.results, snapshot)
         config = self.model_config(snapshot.path) if model else None
         if config is not None and rerun is not None and only is None:
             rerun = rerun | _unseen_by_model(state.results, snapshot)
@@ -314,16 +334,19 @@ class Session:
                 asked=only is not None,
             )
         except Exception as exc:
-            log.exception("debugging %s failed", uri)
-            self.notice_once(f"mgdebug: debugging failed: {exc!r} (details in the server log)")
+            # one line in the editor's output channel; the traceback only at DEBUG level
+            log.error("debugging %s failed: %s", uri, one_line(exc))
+            log.debug("traceback of the failed run", exc_info=True)
+            self.notice_once(f"mgdebug: debugging failed: {one_line(exc)} (see the output)")
             raise
         if fresh is not None:  # a problem with the model is one whatever the text did
             self.model.report(fresh.model)
+        shown = self._shown(uri)
         if fresh is None or not self._merge(snapshot, doc, fresh, rerun):
             return None  # cancelled, closed, or the text moved on while it ran
         for message in fresh.messages:
             self.client.log_message(types.LogMessageParams(types.MessageType.Info, message))
-        self.publish(uri)
+        self._show(uri, shown)
         return self.documents[uri].results
 
     def _show_early(
@@ -333,8 +356,25 @@ class Session:
         early: Snapshot,
         rerun: set[str] | None,
     ) -> None:
+        shown = self._shown(snapshot.uri)
         if self._merge(snapshot, doc, early, rerun):
-            self.publish(snapshot.uri)
+            self._show(snapshot.uri, shown)
+
+    def _shown(self, uri: str) -> object:
+        """What the editor's lenses and inlay values of `uri` would show now."""
+        view = self.view(uri)
+        return views.shown(uri, *view, self.settings.inlayValues) if view else None
+
+    def _show(self, uri: str, before: object) -> None:
+        """Publish new results; have the client ask again for lenses and values that changed.
+
+        Clients ask for code lenses and inlay hints when a file opens or
+        changes, often before the run on that text ends: without the refresh
+        they keep the empty or "stale" answer they got then.
+        """
+        self.publish(uri)
+        if self._shown(uri) != before:
+            self.client.refresh_views()
 
     def _merge(
         self,
@@ -362,6 +402,18 @@ def _unseen_by_model(results: Snapshot | None, snapshot: DocumentSnapshot) -> se
         if (state.report.status == "fail" or state.report.blamed)
         and not state.with_model
         and name in snapshot.module.functions
+    }
+
+
+def _unfinished(results: Snapshot | None, snapshot: DocumentSnapshot) -> set[str]:
+    """Functions whose results are not of their current text (a command re-ran only one
+    function, or a run ended after its early results): the next run covers them too."""
+    if results is None:
+        return set()
+    return {
+        name
+        for name, state in results.functions.items()
+        if (state.stale or state.searching) and name in snapshot.module.functions
     }
 
 

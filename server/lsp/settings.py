@@ -19,6 +19,9 @@ and costs milliseconds.
 (debugger/sandbox/interpreter.py). The VS Code extension fills it from the Python
 extension's selected interpreter.
 
+`maxSuspects`: how many suspect lines get a diagnostic, the most likely one
+(a Warning) included; the others are Hints. 0 shows only the failing functions.
+
 `model`: `{"name", "url", "budget", "strategy"}` (dotted keys such as
 "model.name" are read too), the editor's side of `--model`, `--model-url`,
 `--model-budget` and `--strategy`. Empty name and URL leave the choice to
@@ -39,6 +42,7 @@ RunMode = Literal["onSave", "onOpen", "onType"]
 RUN_MODES: tuple[str, ...] = get_args(RunMode)
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 MAX_MODEL_CALLS = 200  # per run; a typo of 2000 would cost real money on a paid endpoint
+MAX_SUSPECTS = 20  # suspect lines marked per file: more is a wall of hints, not a pointer
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Settings:
     inlayValues: bool = False
     runCode: bool = True
     python: str = ""  # path of the interpreter for code under test; "": found automatically
+    maxSuspects: int = 3  # suspect lines marked, the top one included; 0: only failing functions
     model: ModelSettings = field(default_factory=ModelSettings)
     workspaceTrusted: bool = True  # from the client, not a user setting
 
@@ -113,6 +118,12 @@ def _check_calls(value: Any) -> int | None:
     return None
 
 
+def _check_suspects(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SUSPECTS:
+        return value
+    return None
+
+
 def _check_strategy(value: Any) -> Strategy | None:
     return value if value in STRATEGIES else None  # type: ignore[return-value]
 
@@ -131,6 +142,7 @@ _CHECKS = {
     "inlayValues": (_check_bool, "true or false"),
     "runCode": (_check_bool, "true or false"),
     "python": (_check_python, "the path of a Python interpreter, or null"),
+    "maxSuspects": (_check_suspects, f"a number of lines between 0 and {MAX_SUSPECTS}"),
 }
 
 

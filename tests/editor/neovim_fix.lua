@@ -7,7 +7,7 @@ local function ours()
   local found = {}
   for _, d in ipairs(vim.diagnostic.get(bufnr)) do
     -- the first diagnostics may come before the fix search ends; wait for the final ones
-    if d.source == "mgdebug" and d.message:find("fails")
+    if d.source == "mgdebug" and d.severity == vim.diagnostic.severity.ERROR
       and not d.message:find("searching for a checked fix", 1, true) then
       table.insert(found, d)
     end

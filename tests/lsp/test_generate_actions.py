@@ -119,6 +119,7 @@ async def test_a_client_that_cannot_resolve_runs_the_command_and_gets_one_edit(
         types.ExecuteCommandParams("mgdebug.writeDocstring", [uri, 1])
     )
     assert answer["applied"] is True
+    assert "uri" not in answer, "a docstring edits the open document: nothing else to open"
     (applied,) = client.applied_edits  # type: ignore[attr-defined]
     change = applied.edit.document_changes[0]
     assert isinstance(change, types.TextDocumentEdit) and change.text_document.version == 1
@@ -164,6 +165,7 @@ async def test_a_specification_the_code_fails_is_a_likely_bug_beside_the_other_d
                 types.ExecuteCommandParams("mgdebug.generateTests", [uri, 2])
             )
             assert answer["applied"] is True
+            assert answer["uri"].endswith("/test_firsts.py"), "the editor opens what was written"
             assert server.chat_requests(), "the specification came from the model"
             found = await wait_for_diagnostics(
                 client, uri, lambda found: any(d.code == "likely-bug" for d in found)

@@ -74,7 +74,7 @@ def test_explanations_verdicts_and_model_written_expectations_are_labelled() -> 
     assert related[0] == 'count_vowels("sky"): expected 0, got 3', "the user's: no label"
     assert related[1] == 'count_vowels("sky") (model-written): expected 0, got 3'
     assert "model (its opinion, not checked): all wrong" in related, "no doubled 'model:'"
-    suspect = next(d for d in found if d.code == "suspicious-line")
+    suspect = next(d for d in found if d.code == "likely-location")
     assert "all wrong" not in suspect.message, "the line's own message is what execution showed"
     assert any("its opinion" in r.message for r in suspect.related_information or [])
 

@@ -1,5 +1,6 @@
-"""The language server blames an untested helper as the CLI does: a diagnostic on the
-helper, its suspicious line and its checked fix (real engine, VS Code and Neovim).
+"""The language server blames an untested helper as the CLI does: the caller's error
+says the bug is most likely in the helper, the helper's line carries the warning,
+and its checked fix is offered there (real engine, VS Code and Neovim).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ RUN_TIMEOUT = 180.0  # the engine runs each expectation in a sandbox process
 
 
 def settled(diagnostics: list[types.Diagnostic]) -> bool:
-    """The run is over: the blamed helper is shown, and no fix search is under way."""
-    return any(d.code == "blamed-function" for d in diagnostics) and not any(
+    """The run is over: the blamed helper's line is shown, and no fix search is under way."""
+    return any(d.code == "likely-location" for d in diagnostics) and not any(
         "searching for a checked fix" in d.message for d in diagnostics
     )
 
@@ -28,13 +29,12 @@ async def test_bug_in_an_untested_helper_is_shown_on_the_helper_with_its_fix(
     uri = open_file(client, str(path))
     found = await wait_for_diagnostics(client, uri, settled, RUN_TIMEOUT)
 
-    blamed = next(d for d in found if d.code == "blamed-function")
-    assert blamed.range.start.line == 0 and "_scale" in blamed.message
-    assert "no expectations of its own" in blamed.message
-    suspects = [d for d in found if d.code == "suspicious-line"]
-    assert 1 in [d.range.start.line for d in suspects], "the helper's `return x * 3`"
-    failing = next(d for d in found if d.code == "failing-function")
+    (likely,) = [d for d in found if d.code == "likely-location"]
+    assert likely.range.start.line == 1, "the helper's `return x * 3`"
+    assert "in `_scale`, which has no tests of its own" in likely.message
+    (failing,) = [d for d in found if d.code == "failing-function"]
     assert failing.range.start.line == 4 and "double" in failing.message
+    assert "the bug is most likely in `_scale`, which it calls" in failing.message
 
     params = types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri),

@@ -5,10 +5,11 @@ code under test runs in: any code can find it in /proc/self/fd and write
 frames. What arrives is JSON (codec.py), never pickle; these programs try
 what is left: oversize and deeply nested frames, wrong types, classes of
 other modules or of none, results for other expectations or sources, repeated
-and extra frames, a closed pipe with the code still running. Judged on: the
-worker process is the same afterwards (it did not die), the next job runs
-normally, no marker file appears, and a wrong function is not reported as
-passing (except for the one forgery no check can tell, marked xfail).
+and extra frames, a closed pipe with the code still running, a "pass". Judged
+on: the worker process is the same afterwards (it did not die), the next job
+runs normally, no marker file appears, and a wrong function is not reported as
+passing (except for the one forgery no check can tell, marked xfail: a result
+with a made-up observation for the worker to judge).
 """
 
 from __future__ import annotations
@@ -137,11 +138,23 @@ def close_and_linger():
     time.sleep(60)
 
 
-def forged_pass():
-    send(json.dumps({"t": ["result", 0, 0, result(running_id())]}).encode())
+def forged_pass(observation=None):
+    message = ["result", 0, 0, result(running_id())]
+    if observation is not None:
+        message.append({"c": "mgdebug.debugger.sandbox.verdicts:Observation", "f": observation})
+    send(json.dumps({"t": message}).encode())
     send(json.dumps({"t": ["end", 0]}).encode())
     send(json.dumps({"t": ["done"]}).encode())
     os._exit(0)
+
+
+def forged_observation():
+    two = '["i","2"]'
+    return forged_pass({"kind": "eval", "actual": two, "expected": two, "equal": True})
+
+
+def malformed_observation():
+    return forged_pass({"kind": "eval", "actual": '["l",[["i",2]]]', "expected": '["i","2"]'})
 """
 
 FORGERIES = [
@@ -219,16 +232,28 @@ def test_extra_end_frames_do_not_stand_in_for_later_candidates(
     assert statuses[0] != "pass"
 
 
+@pytest.mark.parametrize("call", ["forged_pass()", "malformed_observation()"])
+def test_a_forged_pass_for_the_running_expectation_is_not_believed(
+    box: tuple[Sandbox, World], call: str
+) -> None:
+    # The worker judges what was seen: a "pass" alone, or with a canonical value no
+    # child would send, is a frame mgdebug never sends.
+    sandbox, world = box
+    exp = given("f", "wrong", "eval", call=call, expected="2")
+    (result,) = sandbox.run(Job(world.source, [exp]))
+    assert result.status == "crash", describe(result)
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="a well-formed 'pass' for the running expectation, written on the result pipe"
-    " before the real result, is indistinguishable from mgdebug's own: verdicts are"
-    " made in the process the code under test controls",
+    reason="a well-formed result with a made-up observation (the value 2 seen), written on"
+    " the result pipe before the real result, is indistinguishable from mgdebug's own:"
+    " the process the code under test controls is the observer",
 )
-def test_a_forged_pass_for_the_running_expectation_is_not_believed(
+def test_a_forged_observation_for_the_running_expectation_is_not_believed(
     box: tuple[Sandbox, World],
 ) -> None:
     sandbox, world = box
-    exp = given("f", "wrong", "eval", call="forged_pass()", expected="2")
+    exp = given("f", "wrong", "eval", call="forged_observation()", expected="2")
     (result,) = sandbox.run(Job(world.source, [exp]))
     assert result.status != "pass", describe(result)

@@ -2,9 +2,11 @@
 
 Every function here is wrong (it returns 1 where 2 is expected, or prints the
 wrong doctest output); each attack tries to get it reported as passing, or to
-falsify what the user is shown. Those that succeed today are strict xfails
-naming the hole: verdicts are made in the process the code under test runs in
-(README, "Security", on what "checked" guarantees).
+falsify what the user is shown. The worker makes doctest and plain-data
+verdicts from what the grandchild saw (sandbox/verdicts.py), so attacks on the
+comparison fail; the grandchild is still the observer, so attacks on what it
+reports (a made-up observation, the repr shown) succeed and are strict xfails
+naming the hole (README, "Security", on what "checked" guarantees).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from mgdebug.debugger.sandbox.pool import Job, Sandbox
 
 HONEST = "def f():\n    return 1\n"
 
-SAME_PROCESS = (
-    "the verdict is made in the process the code under test runs in: module-level code"
-    " can replace the checker's parts before any expectation runs"
+OBSERVER = (
+    "the grandchild observes what the code did: module-level code can replace the parts"
+    " that report it before any expectation runs"
 )
 
 
@@ -37,6 +39,21 @@ PATCH_RUNNERS = _candidate(
 ex = sys.modules["mgdebug.debugger.run.execution"]
 results = sys.modules["mgdebug.debugger.results"]
 ex._RUNNERS["eval"] = lambda module, e, ns: results.ExpectationResult(e.id, "pass")"""
+)
+FORGE_OBSERVATION = _candidate(
+    """\
+ex = sys.modules["mgdebug.debugger.run.execution"]
+results = sys.modules["mgdebug.debugger.results"]
+verdicts = sys.modules["mgdebug.debugger.sandbox.verdicts"]
+
+
+def forged(module, e, ns):
+    two = '["i","2"]'
+    verdicts.note(e.id, verdicts.Observation("eval", actual=two, expected=two, equal=True))
+    return results.ExpectationResult(e.id, "pass")
+
+
+ex._RUNNERS["eval"] = forged"""
 )
 PATCH_CHECKER = '''\
 import doctest
@@ -97,32 +114,92 @@ def test_leaving_early_with_status_zero_is_no_pass(box: tuple[Sandbox, World], s
     assert _verdict(box, source) != "pass"
 
 
-@pytest.mark.xfail(strict=True, reason=SAME_PROCESS + " (the runner table)")
 def test_replacing_the_runner_table_does_not_pass(box: tuple[Sandbox, World]) -> None:
-    assert _verdict(box, PATCH_RUNNERS) != "pass"
-
-
-@pytest.mark.xfail(strict=True, reason=SAME_PROCESS + " (doctest.OutputChecker.check_output)")
-def test_replacing_doctests_checker_does_not_pass(box: tuple[Sandbox, World]) -> None:
-    assert _verdict(box, PATCH_CHECKER, "g") != "pass"
+    # A "pass" without what was seen is no verdict: the worker makes those.
+    assert _verdict(box, PATCH_RUNNERS) == "crash"
 
 
 @pytest.mark.xfail(
-    strict=True, reason=SAME_PROCESS + " (the values shown are reprs made in that process)"
+    strict=True, reason=OBSERVER + " (a runner making up the value it saw is believed)"
 )
+def test_a_runner_making_up_what_it_saw_does_not_pass(box: tuple[Sandbox, World]) -> None:
+    assert _verdict(box, FORGE_OBSERVATION) != "pass"
+
+
+def test_replacing_doctests_checker_does_not_pass(box: tuple[Sandbox, World]) -> None:
+    assert _verdict(box, PATCH_CHECKER, "g") == "fail"
+
+
+@pytest.mark.xfail(strict=True, reason=OBSERVER + " (the values shown are reprs made there)")
 def test_the_value_shown_is_the_value_returned(box: tuple[Sandbox, World]) -> None:
     sandbox, _ = box
     (result,) = sandbox.run(Job(PATCH_REPR, [given("f", "f", "eval", call="f()", expected="2")]))
     assert result.actual == "1", describe(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="eval expectations compare with `==` in the child: a value whose __eq__ always"
-    " says True passes",
-)
 def test_a_value_equal_to_everything_does_not_pass(box: tuple[Sandbox, World]) -> None:
-    assert _verdict(box, ALWAYS_EQUAL) != "pass"
+    sandbox, _ = box
+    (result,) = sandbox.run(Job(ALWAYS_EQUAL, [given("f", "f", "eval", call="f()", expected="2")]))
+    assert (result.status, result.verdict_by) == ("fail", "mgdebug"), describe(result)
+    assert "code under test's own" in result.message
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["[Two()]", "{'k': Two()}", "Sneaky(1)", "(1, [Two()])"],
+    ids=["in-a-list", "in-a-dict", "int-subclass", "nested"],
+)
+def test_no_always_equal_value_passes_against_plain_data(
+    box: tuple[Sandbox, World], call: str
+) -> None:
+    sandbox, _ = box
+    source = ALWAYS_EQUAL + "\n\nclass Sneaky(int):\n    __eq__ = Two.__eq__\n"
+    expected = {"[Two()]": "[2]", "{'k': Two()}": "{'k': 2}"}.get(call, "(1, [2])")
+    expected = "2" if call == "Sneaky(1)" else expected
+    (result,) = sandbox.run(Job(source, [given("f", "f", "eval", call=call, expected=expected)]))
+    assert result.status == "fail", describe(result)
+
+
+LIBRARY_EQUAL = """\
+import collections
+import decimal
+import enum
+import fractions
+
+Pair = collections.namedtuple("Pair", "a b")
+
+
+class Color(enum.IntEnum):
+    RED = 2
+
+
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+    def __eq__(self, other):
+        return isinstance(other, Point) and other.x == self.x
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "expected", "by"),
+    [
+        ("Pair(1, 2)", "(1, 2)", "mgdebug"),
+        ("Color.RED", "2", "mgdebug"),
+        ("[1, 2.0, True]", "[1.0, 2, 1]", "mgdebug"),
+        ("fractions.Fraction(4, 2)", "2", "sandbox"),
+        ("decimal.Decimal('2.0')", "2", "sandbox"),
+        ("Point(1)", "Point(1)", "sandbox"),
+    ],
+)
+def test_honest_equality_still_passes_and_says_where_it_was_decided(
+    box: tuple[Sandbox, World], call: str, expected: str, by: str
+) -> None:
+    sandbox, _ = box
+    exp = given("f", "f", "eval", call=call, expected=expected)
+    (result,) = sandbox.run(Job(LIBRARY_EQUAL, [exp]))
+    assert (result.status, result.verdict_by) == ("pass", by), describe(result)
 
 
 def _candidates(box: tuple[Sandbox, World], sources: list[str]) -> list[str]:
@@ -156,11 +233,6 @@ def test_a_candidate_leaves_nothing_that_makes_the_next_pass(
     assert _candidates(box, [planter, wrong]) == ["fail", "fail"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="candidates of one chunk share a process: a change to a module that stays"
-    " loaded (math.floor here, doctest's checker alike) reaches the next candidate",
-)
 def test_a_patched_stdlib_module_does_not_reach_the_next_candidate(
     box: tuple[Sandbox, World],
 ) -> None:
@@ -169,9 +241,8 @@ def test_a_patched_stdlib_module_does_not_reach_the_next_candidate(
     assert _candidates(box, [planter, wrong]) == ["fail", "fail"]
 
 
-@pytest.mark.xfail(strict=True, reason=SAME_PROCESS + " (a candidate patching during its run)")
 def test_a_candidate_patching_the_runner_is_not_validated(box: tuple[Sandbox, World]) -> None:
-    assert _candidates(box, [HONEST, PATCH_RUNNERS]) == ["fail", "fail"]
+    assert _candidates(box, [HONEST, PATCH_RUNNERS]) == ["fail", "crash"]
 
 
 INTRUDER = """\

@@ -2,7 +2,7 @@
  * mgdebug for VS Code: activation, commands, and the events that reach the server.
  */
 import * as vscode from "vscode";
-import { GENERATE_TESTS, generateArgs, generateOutcome, WRITE_DOCSTRING } from "./generate";
+import { GENERATE_TESTS, generateArgs, generateOutcome, WRITE_DOCSTRING, writtenFile } from "./generate";
 import { askModelOutcome, cleanKey, SECRET_KEY } from "./modelKey";
 import { onPythonInterpreterChanged } from "./python";
 import { ServerManager } from "./server";
@@ -89,6 +89,9 @@ function generate(mgr: ServerManager, output: vscode.LogOutputChannel, command: 
   }
   // The server applies the edit itself (workspace/applyEdit); one notification says what it wrote.
   return runServerCommand(mgr, output, command, title, target, (result) => {
+    const written = writtenFile(result);
+    // The new tests are what the user came for: show them beside the code, not only a toast.
+    if (written) void vscode.window.showTextDocument(vscode.Uri.parse(written), { preview: false, viewColumn: vscode.ViewColumn.Beside });
     const outcome = generateOutcome(result);
     if (!outcome) return;
     const show = outcome.warning ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;

@@ -33,6 +33,14 @@ export interface GenerateAnswer {
   applied?: boolean;
   summary?: string;
   messages?: string[];
+  /** The file the edit wrote when it is not the document itself (a generated test file). */
+  uri?: string;
+}
+
+/** The file to open after the command: the test file the server wrote, once it is applied. */
+export function writtenFile(answer: unknown): string | undefined {
+  const a = (typeof answer === "object" && answer !== null ? answer : {}) as GenerateAnswer;
+  return a.applied === true && typeof a.uri === "string" && a.uri ? a.uri : undefined;
 }
 
 /**

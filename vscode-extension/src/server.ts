@@ -49,13 +49,26 @@ import { SECRET_KEY, serverEnvironment } from "./modelKey";
 import { Once } from "./once";
 import { isPythonExtensionInstalled, pythonExtensionInterpreter } from "./python";
 import { didChangeConfigurationParams, initializationOptions, type MgdebugSettings, readSettings, type SettingKey } from "./settings";
-import { StatusModel } from "./status";
+import { readSummary, StatusModel } from "./status";
 
 export const CLIENT_ID = "mgdebug";
 /** VS Code commands this extension registers itself; the client must not register server commands with these ids. */
 export const OWN_COMMANDS: ReadonlySet<string> = new Set<string>(OWN_COMMAND_IDS);
 
 type WorkDoneValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
+
+/** The server's notification of what a run found in a document (server/lsp/server.py). */
+const STATUS_NOTIFICATION = "mgdebug/status";
+
+/** Asks the server for `mgdebug/status` (an experimental client capability, as rust-analyzer's `serverStatusNotification`). */
+const statusFeature: StaticFeature = {
+  fillClientCapabilities(capabilities) {
+    capabilities.experimental = { ...(capabilities.experimental ?? {}), mgdebugStatus: true };
+  },
+  initialize() {},
+  getState: () => ({ kind: "static" }),
+  clear() {},
+};
 
 /** Reads all `mgdebug.*` settings for a scope, validated. */
 export function currentSettings(scope?: vscode.ConfigurationScope): { settings: MgdebugSettings; problems: string[] } {
@@ -130,6 +143,7 @@ export class ServerManager implements vscode.Disposable {
   private pythonFromExtension: string | undefined;
   private busy: Promise<void> = Promise.resolve();
   private disposed = false;
+  private readonly editorWatch: vscode.Disposable;
 
   constructor(
     private readonly output: vscode.LogOutputChannel,
@@ -137,6 +151,16 @@ export class ServerManager implements vscode.Disposable {
     private readonly secrets: vscode.SecretStorage,
   ) {
     this.settings = currentSettings().settings;
+    // The item tells what the last run found in the file being looked at.
+    this.editorWatch = vscode.window.onDidChangeActiveTextEditor(() => this.followActiveEditor());
+    this.followActiveEditor();
+  }
+
+  /** The active editor's document as the server names it, and the item redrawn for it. */
+  private followActiveEditor(): void {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    const client = this.client;
+    this.status.setActive(uri && (client ? client.code2ProtocolConverter.asUri(uri) : uri.toString()));
     this.render();
   }
 
@@ -172,6 +196,7 @@ export class ServerManager implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
+    this.editorWatch.dispose();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     void this.doStop();
   }
@@ -399,7 +424,15 @@ export class ServerManager implements vscode.Disposable {
     };
     const client = new MgdebugLanguageClient(CLIENT_ID, "mgdebug", serverOptions, clientOptions);
     client.onClientError = (message) => this.output.debug(`client: ${message}`);
+    client.registerFeature(statusFeature);
+    client.onNotification(STATUS_NOTIFICATION, (params: unknown) => {
+      const found = readSummary(params);
+      if (!found || generation !== this.generation) return;
+      this.status.summary(found.uri, found.summary);
+      this.render();
+    });
     this.client = client;
+    this.followActiveEditor();
     client.onDidChangeState((event) => {
       if (generation !== this.generation) return;
       if (event.newState === State.Running) {

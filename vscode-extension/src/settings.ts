@@ -15,6 +15,7 @@ export const RUN_MODES: readonly RunMode[] = ["onSave", "onOpen", "onType"];
 export const TRACE_LEVELS: readonly TraceLevel[] = ["off", "messages", "verbose"];
 export const MODEL_STRATEGIES: readonly ModelStrategy[] = ["mgdebug", "mgdebugger", "ldb"];
 export const MAX_MODEL_BUDGET = 200;
+export const MAX_SUSPECTS = 20;
 
 /**
  * The model the server may ask on save and on request (the server's `model` setting). Empty name and
@@ -34,6 +35,8 @@ export interface MgdebugSettings {
   run: RunMode;
   timeBudget: number;
   inlayValues: boolean;
+  /** Suspect lines marked, the most likely one included; 0: only the failing functions. */
+  maxSuspects: number;
   runCode: boolean;
   /**
    * The Python the code under test runs in (the server's `python` setting). `mgdebug.python` when
@@ -51,6 +54,7 @@ export const DEFAULT_SETTINGS: Readonly<MgdebugSettings> = Object.freeze<Mgdebug
   run: "onSave",
   timeBudget: 30,
   inlayValues: false,
+  maxSuspects: 3,
   runCode: true,
   python: "",
   interpreter: [],
@@ -65,6 +69,7 @@ export const SETTING_KEYS = [
   "run",
   "timeBudget",
   "inlayValues",
+  "maxSuspects",
   "runCode",
   "python",
   "interpreter",
@@ -158,6 +163,16 @@ export function readSettings(get: Getter): ReadResult {
     return fallback;
   };
 
+  const maxSuspects = (): number => {
+    const key: SettingKey = "maxSuspects";
+    const v = get(key);
+    const fallback = DEFAULT_SETTINGS.maxSuspects;
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_SUSPECTS) return v;
+    bad(key, v, `a whole number of lines from 0 to ${MAX_SUSPECTS}`, fallback);
+    return fallback;
+  };
+
   const url = (): string => {
     const value = text("model.url", "a URL");
     if (value === "" || /^https?:\/\//i.test(value)) return value;
@@ -170,6 +185,7 @@ export function readSettings(get: Getter): ReadResult {
     run: oneOf("run", RUN_MODES, DEFAULT_SETTINGS.run),
     timeBudget: budget(),
     inlayValues: bool("inlayValues", DEFAULT_SETTINGS.inlayValues),
+    maxSuspects: maxSuspects(),
     runCode: bool("runCode", DEFAULT_SETTINGS.runCode),
     python: text("python"),
     interpreter: list("interpreter"),

@@ -1,7 +1,7 @@
 /** Write Docstring / Generate Tests: the server command's arguments and the closing notification. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { GENERATE_TESTS, generateArgs, generateOutcome, WRITE_DOCSTRING } from "../src/generate";
+import { GENERATE_TESTS, generateArgs, generateOutcome, WRITE_DOCSTRING, writtenFile } from "../src/generate";
 
 const cursor = { uri: "file:///w/m.py", line: 7, languageId: "python" };
 
@@ -48,5 +48,16 @@ describe("generateOutcome", () => {
     assert.equal(generateOutcome({ applied: false, messages: ["`f` fails its expectations"] }), undefined);
     assert.equal(generateOutcome(null), undefined);
     assert.equal(generateOutcome("nonsense"), undefined);
+  });
+});
+
+describe("writtenFile", () => {
+  it("opens the test file the server wrote, once applied", () => {
+    assert.equal(writtenFile({ applied: true, summary: "3 generated test case(s)", uri: "file:///w/tests/test_m.py" }), "file:///w/tests/test_m.py");
+  });
+  it("opens nothing when the edit was not applied or wrote the document itself", () => {
+    assert.equal(writtenFile({ applied: false, uri: "file:///w/tests/test_m.py" }), undefined);
+    assert.equal(writtenFile({ applied: true, summary: "docstring of `f`" }), undefined);
+    assert.equal(writtenFile(null), undefined);
   });
 });

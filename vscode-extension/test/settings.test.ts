@@ -67,6 +67,15 @@ describe("readSettings", () => {
     assert.equal(readSettings(getter({ timeBudget: Number.NaN })).problems.length, 1);
     assert.equal(readSettings(getter({ timeBudget: Number.POSITIVE_INFINITY })).problems.length, 1);
   });
+
+  it("reads maxSuspects as a whole number of lines from 0 to 20", () => {
+    assert.equal(readSettings(getter({ maxSuspects: 0 })).settings.maxSuspects, 0);
+    for (const bad of [-1, 21, 2.5, "3"]) {
+      const { settings, problems } = readSettings(getter({ maxSuspects: bad }));
+      assert.equal(settings.maxSuspects, 3);
+      assert.equal(problems.length, 1);
+    }
+  });
 });
 
 describe("payloads to the server", () => {
@@ -77,7 +86,7 @@ describe("payloads to the server", () => {
     assert.deepEqual(Object.keys(opts).sort(), ["settings", "workspaceTrusted"]);
     assert.equal(opts.workspaceTrusted, true);
     assert.deepEqual(Object.keys(opts.settings).sort(), [
-      "enable", "inlayValues", "interpreter", "model", "path", "python", "run", "runCode", "timeBudget", "trace",
+      "enable", "inlayValues", "interpreter", "maxSuspects", "model", "path", "python", "run", "runCode", "timeBudget", "trace",
     ]);
     assert.equal(opts.settings.runCode, true);
     assert.deepEqual(JSON.parse(JSON.stringify(opts)), opts, "JSON-serializable");

@@ -7,7 +7,16 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 
 from ..context import CandidateContext
-from ..edits import ATOM, Edit, NotALiteral, fit, literal, literal_value, shifted
+from ..edits import (
+    ATOM,
+    Edit,
+    NotALiteral,
+    deletion_summary,
+    fit,
+    literal,
+    literal_value,
+    shifted,
+)
 from ..scopes import known_type
 from ..sites import Site, SiteIndex
 
@@ -101,8 +110,17 @@ def _reverses(piece: cst.Slice) -> bool:
     return piece.lower is None and piece.upper is None and literal_value(piece.step) == -1
 
 
+def _assigned(site: Site) -> bool:
+    """Whether the subscript is written to (`xs[1:] = ...`), where `xs` would rebind a name."""
+    parent = site.parent
+    if isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.Del)):
+        return parent.target is site.node
+    return False
+
+
 def slice_bounds(site: Site, index: SiteIndex, context: CandidateContext) -> Iterator[Edit]:
-    """`[i:]` ↔ `[i + 1:]`, `[:n]` ↔ `[:n ± 1]`, bounds dropped or added, `[::-1]` removed."""
+    """`[i:]` ↔ `[i + 1:]`, `[:n]` ↔ `[:n ± 1]`, bounds dropped or added, `[::-1]` removed,
+    and the whole slice deleted (`xs[1:]` → `xs`)."""
     node = site.node
     if not isinstance(node, cst.Subscript) or len(node.slice) != 1:
         return
@@ -112,6 +130,10 @@ def slice_bounds(site: Site, index: SiteIndex, context: CandidateContext) -> Ite
     if _reverses(piece):
         yield index.replace(site, node.value, "slice")
         return
+    if not _assigned(site):
+        # A slice that should not be there: the plain sequence, which `xs[:]` and
+        # `xs[0:]` only spell worse. A deleted term, as `x + 1` → `x` is.
+        yield index.replace(site, node.value, "delete-term", describe=deletion_summary)
     variants: list[cst.Slice] = []
     for field, deltas, added in (("lower", (1, -1), 1), ("upper", (1, -1), -1)):
         bound = getattr(piece, field)

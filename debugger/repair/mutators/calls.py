@@ -1,4 +1,5 @@
-"""Call edits: a sibling function or method, `abs`/`reversed` added or removed, swapped args."""
+"""Call edits: a sibling function or method, `abs`/`reversed` added or removed, swapped args,
+and an optional argument dropped."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from itertools import permutations
 import libcst as cst
 
 from ..context import CandidateContext
-from ..edits import Edit, literal, literal_value
+from ..edits import Edit, deletion_summary, literal, literal_value
 from ..scopes import known_type
 from ..sites import Site, SiteIndex
 
@@ -166,4 +167,63 @@ def swap_args(site: Site, index: SiteIndex, context: CandidateContext) -> Iterat
         yield index.replace(site, node.with_changes(args=new_args), "swap-args")
 
 
-MUTATORS = (call_swap, swap_args)
+# Calls whose last positional argument has a default, so that dropping a wrong
+# one still calls the same thing: `round(x, 2)`, `int(s, 2)`, `enumerate(xs, 1)`,
+# `d.get(k, 0)`, `s.split(",")`. The number is how many positional arguments
+# must stay. `range` is the off-by-one mutator's, `pop` the sibling calls'.
+_OPTIONAL_LAST: dict[str, int] = {
+    "round": 1,
+    "int": 1,
+    "enumerate": 1,
+    "sum": 1,
+    "pow": 2,
+    "get": 1,
+    "find": 1,
+    "rfind": 1,
+    "index": 1,
+    "count": 1,
+    "startswith": 1,
+    "endswith": 1,
+    "replace": 2,
+    "split": 0,
+    "rsplit": 0,
+    "strip": 0,
+    "lstrip": 0,
+    "rstrip": 0,
+}
+
+
+def _without(args: Sequence[cst.Arg], dropped: int) -> list[cst.Arg]:
+    kept = [arg for i, arg in enumerate(args) if i != dropped]
+    if dropped == len(args) - 1 and kept:
+        kept[-1] = kept[-1].with_changes(comma=args[dropped].comma)
+    return kept
+
+
+def drop_argument(site: Site, index: SiteIndex, context: CandidateContext) -> Iterator[Edit]:
+    """`round(x, 2)` → `round(x)`, `sorted(xs, key=f)` → `sorted(xs)`: a wrong argument."""
+    node = site.node
+    if not isinstance(node, cst.Call) or not node.args:
+        return
+    func = node.func
+    name = func.value if isinstance(func, cst.Name) else None
+    if isinstance(func, cst.Attribute):
+        name = func.attr.value
+    args = node.args
+    positional = [i for i, arg in enumerate(args) if arg.keyword is None and not arg.star]
+    dropped: list[int] = []
+    if (
+        name in _OPTIONAL_LAST
+        and positional
+        and positional[-1] == len(positional) - 1  # positional arguments come first
+        and len(positional) > _OPTIONAL_LAST[name]
+    ):
+        dropped.append(positional[-1])
+    # A keyword argument is optional wherever the callee has a default for it.
+    dropped += [i for i, arg in enumerate(args) if arg.keyword is not None]
+    for i in dropped:
+        new = node.with_changes(args=_without(args, i))
+        yield index.replace(site, new, "delete-term", describe=deletion_summary)
+
+
+MUTATORS = (call_swap, swap_args, drop_argument)

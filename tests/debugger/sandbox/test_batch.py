@@ -99,11 +99,23 @@ def test_candidates_share_a_grandchild_but_not_their_modules(box: Sandbox) -> No
         expectation("helper", "exec", code="import helper; assert helper.seen() == VALUE"),
         GETPID,
     ]
+    # Not stopping at the first failure: in the fix search's orders, a source
+    # passing everything after another in its grandchild runs again in a fresh one.
+    sources = [SOURCE, variant("1 + 0"), SOURCE]
     results = dict(
-        box.run_candidates([SOURCE, variant("1 + 0"), SOURCE], exps, wall_seconds_each=2)
+        box.run_candidates(sources, exps, wall_seconds_each=2, stop_at_first_failure=False)
     )
     assert all(r.passed for rs in results.values() for r in rs), results
     assert pid_of(results[0][2]) == pid_of(results[1][2])  # one chunk: 2 workers, 3 sources
+
+
+def test_a_candidate_passing_after_another_is_confirmed_in_a_fresh_grandchild(
+    box: Sandbox,
+) -> None:
+    # Chunks of two (2 workers, 4 sources): without the second run, 0 and 1 share a pid.
+    results = dict(box.run_candidates([SOURCE] * 4, [GETPID], wall_seconds_each=2))
+    assert all(r.passed for rs in results.values() for r in rs), results
+    assert pid_of(results[0][0]) != pid_of(results[1][0])
 
 
 def test_a_looping_candidate_times_out_and_the_chunk_goes_on(box: Sandbox) -> None:
