@@ -2,6 +2,7 @@
 
     python benchmarks/fix_simplicity.py --against HEAD --limit 60 --jobs 1
     python benchmarks/fix_simplicity.py --suite quixbugs            # this tree alone
+    python benchmarks/fix_simplicity.py --against HEAD --suite cases  # the bug shape, shown
 
 Visible tests drive the tool (as in run_bench.py); the top-ranked fix counts.
 "Same as the reference" compares the token streams (`tokenize`, comments,
@@ -44,9 +45,59 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_data import BENCH_DIR, Program, mbpp, passes, quixbugs  # noqa: E402
+from bench_data import BENCH_DIR, Program, _differing_lines, mbpp, passes, quixbugs  # noqa: E402
 
 SHOWN_FIXES = 5
+
+# Illustrations, not a benchmark (`--suite cases`): the bug shape the ranking
+# is about, written here to show it, each as (id, buggy, reference, visible
+# asserts, hidden asserts). The visible asserts let the plain fix pass along
+# with its longer spellings (and, for `price`, a wrong one).
+CASES: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "total_of",
+        "def total_of(prices):\n    s = 0\n"
+        "    for p in prices[1:]:\n        s += p\n    return s\n",
+        "def total_of(prices):\n    s = 0\n    for p in prices:\n        s += p\n    return s\n",
+        "assert total_of([1, 2, 3]) == 6\n",
+        "assert total_of([1, 2, 3]) == 6\nassert total_of([]) == 0\nassert total_of([5]) == 5\n",
+    ),
+    (
+        "count_up",
+        "def count_up(n):\n    return list(range(1, n))\n",
+        "def count_up(n):\n    return list(range(n))\n",
+        "assert count_up(3) == [0, 1, 2]\n",
+        "assert count_up(3) == [0, 1, 2]\nassert count_up(0) == []\n",
+    ),
+    (
+        "price",
+        "def price(x):\n    return round(x, 1)\n",
+        "def price(x):\n    return round(x)\n",
+        "assert price(2.4) == 2\n",
+        "assert price(2.4) == 2\nassert isinstance(price(2.4), int)\n",
+    ),
+    (
+        "tail_sum",
+        "def tail_sum(xs):\n    return sum(xs[1:])\n",
+        "def tail_sum(xs):\n    return sum(xs)\n",
+        "assert tail_sum([4, 5]) == 9\n",
+        "assert tail_sum([4, 5]) == 9\nassert tail_sum([7]) == 7\n",
+    ),
+    (
+        "first_word",
+        'def first_word(s):\n    return s.split(",")[0]\n',
+        "def first_word(s):\n    return s.split()[0]\n",
+        'assert first_word("ab cd") == "ab"\n',
+        'assert first_word("ab cd") == "ab"\nassert first_word(" x  y") == "x"\n',
+    ),
+)
+
+
+def cases() -> list[Program]:
+    return [
+        Program(name, name, buggy, visible, hidden, _differing_lines(buggy, reference))
+        for name, buggy, reference, visible, hidden in CASES
+    ]
 
 
 # --- the worker: one mgdebug (whichever PYTHONPATH gives), programs by id on stdin ---------
@@ -58,6 +109,8 @@ def _programs(suite: str, limit: int | None) -> list[Program]:
         chosen += quixbugs()[:limit] if limit else quixbugs()
     if suite in ("mbpp", "both"):
         chosen += mbpp(limit)
+    if suite == "cases":
+        chosen += cases()
     return chosen
 
 
@@ -197,6 +250,7 @@ def reference_sources() -> dict[str, str]:
     for raw in (BENCH_DIR / "mbpp_seeds.jsonl").read_text().splitlines():
         rec = json.loads(raw)
         refs[rec["id"]] = rec["canonical_solution"]
+    refs.update((name, reference) for name, _, reference, _, _ in CASES)
     return refs
 
 
@@ -370,7 +424,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--suite", choices=["quixbugs", "mbpp", "both"], default="both")
+    parser.add_argument("--suite", choices=["quixbugs", "mbpp", "both", "cases"], default="both")
     parser.add_argument("--limit", type=int, default=None, help="programs per suite")
     parser.add_argument("--budget", type=float, default=10.0, help="fix search seconds")
     parser.add_argument("--against", help="a git revision to compare with, e.g. HEAD")
@@ -391,8 +445,8 @@ def main() -> None:
         answers = run_sides(args, sides, programs)
     refs = reference_sources()
     judged = {side: [judge(answers[side][p.id], p, refs[p.id]) for p in programs] for side in sides}
-    for suite in ("quixbugs", "mbpp"):
-        ids = {p.id for p in (quixbugs() if suite == "quixbugs" else mbpp())}
+    for suite, members in (("quixbugs", quixbugs), ("mbpp", mbpp), ("cases", cases)):
+        ids = {p.id for p in members()}
         part = {side: [j for j in js if j.id in ids] for side, js in judged.items()}
         if any(part.values()):
             print(table(part, suite))
@@ -402,8 +456,8 @@ def main() -> None:
         for i, p in enumerate(programs)
         if len({judged[side][i].summary for side in sides}) > 1
     ]
-    if changed and len(sides) > 1:
-        print("programs whose top fix changed:")
+    if len(sides) > 1:
+        print("programs whose top fix changed:" + ("" if changed else " none"))
         for program_id, *summaries in changed:
             print(f"  {program_id}: " + "  →  ".join(summaries))
     print(f"\n{time.monotonic() - started:.0f} s in all", file=sys.stderr)

@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from project_bugs import Bug, load_bugs, run_suite, save_bugs, select_bugs  # noqa: E402
 from project_corpus import CORPUS, BenchProject, fresh_copy, prepare, pristine  # noqa: E402
-from project_score import summarize, table  # noqa: E402
+from project_score import per_bug_table, summarize, table  # noqa: E402
 from project_tools import FAMILIES, Rank, ToolRun, run_fauxpy, run_mgdebug  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -167,8 +167,12 @@ def main(argv: list[str] | None = None) -> int:
                 )
             save_runs(runs, bugs, meta)
         fresh_copy(bench)
-    save_runs(runs, bugs, meta)
-    print(table(summarize(list(runs.values()), bugs)))
+    if not args.table_only:
+        save_runs(runs, bugs, meta)
+    summary = summarize(list(runs.values()), bugs)
+    print(table(summary))
+    print()
+    print(per_bug_table(list(runs.values()), bugs, summary))
     return 0
 
 

@@ -148,3 +148,46 @@ def table(summary: dict[str, Any]) -> str:
             f"{c['median_ratio']}; a tenth: {'met' if c['time_target_met'] else 'NOT met'})"
         )
     return "\n".join(lines)
+
+
+def _rank_text(record: Record | None) -> str:
+    if record is None:
+        return ""
+    if record.get("timed_out"):
+        return f"capped {float(record['seconds']):.0f} s"
+    if record.get("error"):
+        return "none listed" if str(record["error"]).startswith("no suspects") else "error"
+    listed = _listed(record)
+    return "-" if listed is None else str(listed)
+
+
+def per_bug_table(records: Iterable[Record], bugs: Sequence[Bug], summary: dict[str, Any]) -> str:
+    """One row per bug: the edit, mgdebug's rank and fix, each family's best formula's rank."""
+    by_key = {(str(r["bug"]), str(r["tool"])): r for r in records}
+    formulas = {f: c["formula"] for f, c in summary["comparisons"].items()}
+    lines = [
+        "| bug | injected edit | mgdebug rank | mgdebug fix | SBFL rank | MBFL rank | seconds "
+        "(mgdebug / SBFL) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for bug in bugs:
+        ours = by_key.get((bug.id, "mgdebug"))
+        fix = (ours or {}).get("fix") or {}
+        verdict = "none"
+        if fix.get("judged"):
+            verdict = (
+                "reverts the bug"
+                if fix.get("suite_passes") and fix.get("reverted")
+                else "suite passes, other edit"
+                if fix.get("suite_passes")
+                else "suite fails"
+            )
+        sbfl = by_key.get((bug.id, formulas.get("sbfl", "")))
+        mbfl = by_key.get((bug.id, formulas.get("mbfl", "")))
+        seconds = " / ".join(f"{float(r['seconds']):.0f}" for r in (ours, sbfl) if r is not None)
+        edit = bug.summary.replace("|", "\\|")
+        lines.append(
+            f"| {bug.id} | {bug.path}: {edit} | {_rank_text(ours)} | {verdict} "
+            f"| {_rank_text(sbfl)} | {_rank_text(mbfl)} | {seconds} |"
+        )
+    return "\n".join(lines)

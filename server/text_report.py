@@ -35,6 +35,8 @@ def _function_line(func: FunctionReport, style: Style) -> str:
         mark, text = style("✗", "red"), f"{func.failed} of {total} expectations fail"
     elif func.status == "not_run":
         mark, text = style("–", "yellow"), "not run: the module could not be imported"
+    elif func.blamed:  # judged through its callers' failing runs
+        mark, text = style("·", "dim"), "no expectations of its own"
     else:
         mark, text = style("·", "dim"), "untested"
     if func.skipped:  # skipped or xfailed tests: neither passes nor failures
@@ -43,7 +45,8 @@ def _function_line(func: FunctionReport, style: Style) -> str:
     # Module, class and `__test__` examples that call no function of the file
     # are reported under the empty name: say what they are.
     name = func.name or "examples outside functions"
-    return f"  {mark} {name} (line {func.line}): {text}{blamed}"
+    where = f" (line {func.line})" if func.line else ""  # 0: tests elsewhere (project mode)
+    return f"  {mark} {name}{where}: {text}{blamed}"
 
 
 TRACEBACK_LINES = 12  # the end of a traceback: where it raised, and what

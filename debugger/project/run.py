@@ -321,7 +321,11 @@ def _merge(result: ProjectReport, failing: Sequence[TestRun]) -> None:
         report.functions.extend(
             replace(
                 f,
-                name=f"{run.shown}::{f.name}" if f.name else run.shown,
+                # The module's tests name no function of it: they are the project's tests
+                # that reach it, and their line is in a test file, not in this module.
+                name=f"{run.shown}::{f.name}" if f.name else f"tests reaching {run.shown}",
+                line=f.line if f.name else 0,
+                end_line=f.end_line if f.name else 0,
                 blamed=f.blamed and rank == 0,
                 blame_reason=f.blame_reason if rank == 0 else "",
             )

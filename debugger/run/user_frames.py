@@ -83,18 +83,41 @@ def _is_machinery(frame: types.FrameType) -> bool:
     return name.split(".", 1)[0] in _MACHINERY or name.startswith("mgdebug.")
 
 
+_SCRATCH_PREFIX = "mgdebug-sandbox-"  # scratch.SCRATCH_PREFIX (the kit imports no mgdebug module)
+
+
+def copied_project(root: str) -> str:
+    """The top of the scratch copy `root` lies in: `<tmp>/mgdebug-sandbox-…/<project>`.
+
+    The module's folder may be deep inside the project, while its tests (and the
+    helpers they import) live elsewhere in the same copy: those are the user's too.
+    """
+    parts = root.split(os.sep)
+    for i, part in enumerate(parts[:-1]):
+        if part.startswith(_SCRATCH_PREFIX):
+            return os.sep.join(parts[: i + 2])
+    return root
+
+
+def _inside(filename: str, folder: str) -> bool:
+    return bool(folder) and filename.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def _is_users(frame: types.FrameType, root: str) -> bool:
-    """A frame of the user's folder, or of an expectation's own code ("<doctest f[0]>")."""
+    """A frame of the user's project, or of an expectation's own code ("<doctest f[0]>")."""
     filename = frame.f_code.co_filename
     if filename.startswith("<"):
         return not filename.startswith("<frozen")
-    return bool(root) and filename.startswith(root.rstrip(os.sep) + os.sep)
+    return _inside(filename, copied_project(root))
 
 
 def shown_path(filename: str, root: str) -> str:
-    """`filename` relative to the scratch copy `root` when inside it."""
-    if root and filename.startswith(root.rstrip(os.sep) + os.sep):
+    """`filename` relative to the module's folder `root`, else to the copied project."""
+    if _inside(filename, root):
         return os.path.relpath(filename, root)
+    project = copied_project(root)
+    if _inside(filename, project):
+        return os.path.relpath(filename, project)
     return filename
 
 

@@ -9,6 +9,7 @@ them, and they answer from cached results.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from importlib import metadata
 from typing import Any
@@ -18,7 +19,17 @@ from pygls.exceptions import FeatureRequestError, JsonRpcContentModified
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
-from . import code_actions, code_lens, commands, generate_actions, hover, inlay_hints
+from . import (
+    code_actions,
+    code_lens,
+    commands,
+    generate_actions,
+    hover,
+    inlay_hints,
+    project,
+    project_commands,
+    test_lens,
+)
 from .protocol import MgdebugProtocol
 from .runs import ProgressBar
 from .session import Client, Session
@@ -59,6 +70,8 @@ class MgdebugServer(LanguageServer):
         )
         assert isinstance(self.protocol, MgdebugProtocol)
         self.protocol.on_cancel = self.session.runs.cancel_request
+        # files a project run marks may never be opened: the client's encoding all the same
+        self.session.project.codec = lambda: self.workspace.position_codec
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Text that is not JSON gets a ParseError response; other errors are logged."""
@@ -165,6 +178,8 @@ async def code_action(
     view = ls.session.view(params.text_document.uri)
     resolve_edits = code_actions.client_resolves_edits(ls.client_capabilities)
     generated = generate_actions.list_actions(ls.session, params, resolve_edits)  # docs, tests
+    if code_actions.wants_quickfix(params.context.only):  # a project run's fixes, any file
+        generated = ls.session.project.code_actions(params.text_document.uri, params) + generated
     if view is None or not code_actions.wants_quickfix(params.context.only):
         return generated or None
     resolve = code_actions.client_resolves_edits(ls.client_capabilities)
@@ -180,8 +195,8 @@ async def code_action_resolve(ls: MgdebugServer, action: types.CodeAction) -> ty
     data = action.data if isinstance(action.data, dict) else {}
     if generate_actions.is_ours(action):  # a docstring or tests: generated now
         return await generate_actions.resolve(ls.session, action, ls.protocol.msg_id)
-    if code_actions.is_command_action(data):
-        return action  # its command does the work when chosen
+    if code_actions.is_command_action(data) or project.is_ours(action):
+        return action  # its command does the work when chosen; a project fix has its edit
     view = ls.session.view(str(data.get("uri")))
     fix = code_actions.find_fix(view[1], data) if view else None
     edit = code_actions.workspace_edit(view[0], fix) if view and fix else None
@@ -195,9 +210,16 @@ async def code_action_resolve(ls: MgdebugServer, action: types.CodeAction) -> ty
 async def code_lens_(
     ls: MgdebugServer, params: types.CodeLensParams
 ) -> list[types.CodeLens] | None:
-    """Pass/fail counts and "Debug" above each function with expectations."""
-    view = ls.session.view(params.text_document.uri)
-    return code_lens.lenses(params.text_document.uri, view[1]) if view else None
+    """Pass/fail counts and "Debug" above each function with expectations; "▶ debug this
+    test" above each test of a test file."""
+    uri = params.text_document.uri
+    view = ls.session.view(uri)
+    found = code_lens.lenses(uri, view[1]) if view else []
+    doc = ls.session.client.document(uri)
+    if doc is not None and doc.path and ls.session.settings.enable:
+        failing = ls.session.project.failing_with_fix(uri)
+        found += await asyncio.to_thread(test_lens.lenses, uri, doc.path, doc.source, failing)
+    return found or None
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_HOVER)
@@ -248,6 +270,27 @@ async def write_docstring(ls: MgdebugServer, *args: Any) -> dict[str, Any]:
 async def generate_tests(ls: MgdebugServer, *args: Any) -> dict[str, Any]:
     """`mgdebug.generateTests [uri, line]`: regression tests checked by pytest, applied."""
     return await generate_actions.run_command(ls.session, "tests", args, ls.protocol.msg_id)
+
+
+@SERVER.command(test_lens.DEBUG_TEST_COMMAND)
+async def debug_test(ls: MgdebugServer, *args: Any) -> dict[str, Any]:
+    """`mgdebug.debugTest [uri, nodeid]`: debug the project from one test, with progress."""
+    return await project_commands.debug_test(ls.session, args, ls.protocol.msg_id)
+
+
+@SERVER.command(test_lens.DEBUG_PROJECT_COMMAND)
+async def debug_project(ls: MgdebugServer, *args: Any) -> dict[str, Any]:
+    """`mgdebug.debugProject [folderUri?]`: every test of the folder's project."""
+    folders = [f.uri for f in ls.workspace.folders.values()]
+    if not folders and ls.workspace.root_uri:
+        folders = [ls.workspace.root_uri]
+    return await project_commands.debug_all(ls.session, args, ls.protocol.msg_id, folders)
+
+
+@SERVER.command(test_lens.APPLY_PROJECT_FIX_COMMAND)
+async def apply_project_fix(ls: MgdebugServer, *args: Any) -> dict[str, Any]:
+    """`mgdebug.applyProjectFix [uri?]`: a project run's best checked fix, as a workspace edit."""
+    return await project_commands.apply_fix(ls.session, args)
 
 
 @SERVER.feature(types.SHUTDOWN)

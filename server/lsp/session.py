@@ -33,6 +33,7 @@ from .documents import Snapshot, remap
 from .logs import one_line
 from .model_setup import ModelSetup
 from .pipeline import DocumentSnapshot
+from .project import ProjectResults
 from .runs import ProgressBar, Runs
 from .settings import Settings, parse_initialization_options, parse_settings, problems_message
 
@@ -116,6 +117,14 @@ class Session:
         self._notices: set[str] = set()
         self._statuses: dict[str, dict[str, Any]] = {}  # last sent per document
         self.model = ModelSetup(self._warn, self._log)
+        # project runs' marks (project.py): in any workspace file, open or not
+        self.project = ProjectResults(
+            client.document,
+            client.publish,
+            self.publish,
+            lambda uri: uri in self.documents,
+            lambda: self.settings.maxSuspects,
+        )
 
     # -- messages ---------------------------------------------------------------
 
@@ -182,6 +191,8 @@ class Session:
         self.schedule(uri, TYPE_DELAY, debug=self.settings.run == "onType")
 
     def saved(self, uri: str) -> None:
+        doc = self.client.document(uri)
+        self.project.saved(uri, doc.source if doc else None)  # marks of the old text go
         self.schedule(uri, SAVE_DELAY, debug=self.settings.run != "onOpen", model=True)
 
     def closed(self, uri: str) -> None:
@@ -189,6 +200,7 @@ class Session:
         self.documents.pop(uri, None)
         self._statuses.pop(uri, None)
         self.client.publish(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self.project.closed(uri)  # a project run's marks stay on the file
 
     def schedule(self, uri: str, delay: float, *, debug: bool, model: bool = False) -> None:
         """Refresh `uri` after `delay`, cancelling runs on its older text; `model`: the
@@ -230,6 +242,8 @@ class Session:
             )
             if state.findings[0] == doc.source and not state.notice:
                 items += state.findings[1]
+            if not state.notice:
+                items += self.project.diagnostics(uri, doc.source)
         self.client.publish(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=doc.version)
         )

@@ -50,6 +50,9 @@ async def test_capabilities_advertise_every_feature(fake_client: LanguageClient)
         "mgdebug.askModel",
         "mgdebug.writeDocstring",
         "mgdebug.generateTests",
+        "mgdebug.debugTest",
+        "mgdebug.debugProject",
+        "mgdebug.applyProjectFix",
     }
 
 

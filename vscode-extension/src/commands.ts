@@ -10,6 +10,7 @@ export const OWN_COMMAND_IDS = [
   "mgdebug.askModel",
   "mgdebug.writeDocstring",
   "mgdebug.generateTests",
+  "mgdebug.debugProject",
   "mgdebug.setModelApiKey",
   "mgdebug.clearModelApiKey",
   "mgdebug.restartServer",

@@ -29,7 +29,7 @@ async function runServerCommand(
   output: vscode.LogOutputChannel,
   serverCommand: string,
   title: string,
-  target: [string, number] | undefined = functionTarget(),
+  target: unknown[] | undefined = functionTarget(),
   onResult?: (result: unknown) => void,
 ): Promise<void> {
   if (!target) return;
@@ -154,6 +154,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(GENERATE_TESTS, (...given: unknown[]) =>
       generate(mgr, output, GENERATE_TESTS, "mgdebug: Generating tests", given),
     ),
+    vscode.commands.registerCommand("mgdebug.debugProject", (folder?: unknown) => {
+      // every test of the folder's project; the server shows what it found (window/showMessage)
+      const first = vscode.workspace.workspaceFolders?.[0]?.uri.toString();
+      const target = typeof folder === "string" ? [folder] : first ? [first] : [];
+      return runServerCommand(mgr, output, "mgdebug.debugProject", "mgdebug: Debugging the project's tests", target, () => undefined);
+    }),
     vscode.commands.registerCommand("mgdebug.setModelApiKey", () => setModelApiKey(context.secrets, output)),
     vscode.commands.registerCommand("mgdebug.clearModelApiKey", () => clearModelApiKey(context.secrets, output)),
     context.secrets.onDidChange((event) => {

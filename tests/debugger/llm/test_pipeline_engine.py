@@ -163,13 +163,15 @@ OFF_BY_ONE = '''def total(xs):
 
 
 def test_a_rewrite_with_a_cosmetic_change_is_shrunk_to_the_fix(server: ScriptedOpenAI) -> None:
+    # A fix the edit search does not make (it finds `xs[1:]` → `xs`, which would
+    # agree with the model's and stand in for it).
     rewrite = (
         "def total(xs):\n    result = 0  # the running sum\n    # add them up\n"
-        "    for x in xs:\n        result += x\n    return result\n"
+        "    for x in xs[1:]:\n        result += x\n    return result + xs[0]\n"
     )
     report = run(server, OFF_BY_ONE, {"fix": fenced(rewrite)}, strategy="ldb")
     model_fix = next(f for f in report.fixes if f.origin == "model")
-    assert "for x in xs:" in model_fix.source
+    assert "return result + xs[0]" in model_fix.source
     assert "running sum" not in model_fix.source
     assert "shrunk to 1 of 2 changed hunk(s)" in model_fix.note
     assert model_fix.diff.count("\n-") == 1  # one line changed
