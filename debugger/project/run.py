@@ -177,26 +177,33 @@ def _expectations(
     return out
 
 
-def _debug_module(
-    root: Path,
-    path: Path,
-    expectations: Sequence[Expectation],
-    options: DebugOptions,
-    interpreter: Interpreter,
-    cancel: threading.Event | None,
-    progress: ProgressCallback | None,
-) -> tuple[str, bytes, Report]:
-    from ..engine import DebugRequest, debug
-    from ..sandbox.pool import Sandbox
+@dataclass(frozen=True)
+class _ModuleRunner:
+    """What every module's run shares: the project copied, its interpreter, the cancel flag."""
 
-    raw = path.read_bytes()
-    text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
-    with Sandbox(str(path), options.limits, interpreter=interpreter, root=str(root)) as box:
-        request = DebugRequest(
-            text, str(path), options, expectations, cancel, progress, None, sandbox=box
-        )
-        report = debug(request)
-    return text, raw, report
+    root: Path
+    interpreter: Interpreter
+    cancel: threading.Event | None
+
+    def debug(
+        self,
+        path: Path,
+        expectations: Sequence[Expectation],
+        options: DebugOptions,
+        progress: ProgressCallback | None,
+    ) -> tuple[str, bytes, Report]:
+        from ..engine import DebugRequest, debug
+        from ..sandbox.pool import Sandbox
+
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+        limits, root = options.limits, str(self.root)
+        with Sandbox(str(path), limits, interpreter=self.interpreter, root=root) as box:
+            request = DebugRequest(
+                text, str(path), options, expectations, self.cancel, progress, None, sandbox=box
+            )
+            report = debug(request)
+        return text, raw, report
 
 
 def _scaled(progress: ProgressCallback | None, start: int, span: int) -> ProgressCallback | None:
@@ -271,6 +278,7 @@ def debug_project(
         # Localizing only: no checked fix can tell the modules apart, so the spectrum
         # decides, and only the modules tied for its top score are debugged.
         candidates = [m for m in candidates if m.score == candidates[0].score]
+    runner = _ModuleRunner(root, python, cancel)
     for index, score in enumerate(candidates):
         if cancel is not None and cancel.is_set():
             raise Cancelled()
@@ -282,9 +290,7 @@ def debug_project(
         scaled = _scaled(progress, 8 + index * span, span)
         if scaled is not None:
             scaled(f"debugging {score.path}", 0)
-        text, raw, module_report = _debug_module(
-            root, path, exps, options.debug, python, cancel, scaled
-        )
+        text, raw, module_report = runner.debug(path, exps, options.debug, scaled)
         shown = shown_path(str(path))
         result.modules.append(ModuleRun(path, shown, text, raw, score, module_report))
         reached = sum(1 for t in failing if t.reaches(score.path))

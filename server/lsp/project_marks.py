@@ -153,10 +153,12 @@ def build(result: ProjectReport, codec: PositionCodec, max_suspects: int) -> dic
     found = culprit(result)
     where: types.Location | None = None
     if found is not None:
-        module_marks = _module_marks(result, found, failing, known, test_docs, codec, max_suspects)
+        module_doc = TextDocument(found.uri, found.module.text, position_codec=codec)
+        reaching = [t for t in failing if t.reaches(found.relative)] or failing
+        told = _told(reaching, known, test_docs, root)
+        module_marks = _module_marks(result, found, module_doc, reaching, told, max_suspects)
         if module_marks.items:
             marks[module_marks.uri] = module_marks
-        module_doc = TextDocument(found.uri, found.module.text, position_codec=codec)
         where = types.Location(found.uri, diagnostics.line_range(module_doc, found.line))
     for test in failing:
         uri = uri_of(root / test.file)
@@ -177,28 +179,36 @@ def _test_location(
     return types.Location(doc.uri, diagnostics.name_range(doc, test.line or 1, name))
 
 
-def _module_marks(
-    result: ProjectReport,
-    found: Culprit,
-    failing: list[TestRun],
+def _told(
+    reaching: list[TestRun],
     known: dict[str, FailureEvidence],
     test_docs: dict[str, TextDocument],
-    codec: PositionCodec,
-    max_suspects: int,
-) -> FileMarks:
-    module = found.module
-    doc = TextDocument(found.uri, module.text, position_codec=codec)
-    snapshot = ingest(module.report, pipeline.analyse(module.text))
-    reaching = [t for t in failing if t.reaches(found.relative)] or failing
+    root: Path,
+) -> tuple[list[types.DiagnosticRelatedInformation], str]:
+    """Links to the failing tests that reach the module, and the words for the first."""
     related = [
         types.DiagnosticRelatedInformation(location, test_words(test, known))
         for test in reaching[: diagnostics.MAX_RELATED]
-        if (location := _test_location(test, test_docs, result.target.root)) is not None
+        if (location := _test_location(test, test_docs, root)) is not None
     ]
     first = test_words(reaching[0], known) if reaching else ""
     more = len(reaching) - 1
     if more > 0:
         first += f" (and {more} more failing test{'s' if more > 1 else ''})"
+    return related, first
+
+
+def _module_marks(
+    result: ProjectReport,
+    found: Culprit,
+    doc: TextDocument,
+    reaching: list[TestRun],
+    told: tuple[list[types.DiagnosticRelatedInformation], str],
+    max_suspects: int,
+) -> FileMarks:
+    module = found.module
+    snapshot = ingest(module.report, pipeline.analyse(module.text))
+    related, first = told
     items = []
     pairs = diagnostics.shown_suspects(doc, snapshot, max_suspects)
     pairs.sort(key=lambda pair: pair[1].line != found.line)  # the culprit's line first
