@@ -41,7 +41,7 @@ from mgdebug.analysis.model import Expectation
 from mgdebug.debugger.baseline import Baseline, Controls
 from mgdebug.debugger.engine import DebugRequest, analyse, locate, run
 from mgdebug.debugger.options import DebugOptions
-from mgdebug.debugger.repair.check import BATCH, candidate_wall_seconds
+from mgdebug.debugger.repair.check import BATCH, PYTEST_BATCH, candidate_wall_seconds
 from mgdebug.debugger.repair.proposers import EditProposer
 from mgdebug.debugger.report import Report
 from mgdebug.debugger.sandbox.pool import Sandbox
@@ -182,7 +182,10 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=96, help="candidates per workload")
     parser.add_argument("--program", default="quicksort", help="a QuixBugs program's name")
     parser.add_argument(
-        "--batch", type=int, default=BATCH, help=f"candidates per hand-over (check.py: {BATCH})"
+        "--batch",
+        type=int,
+        default=0,
+        help=f"candidates per hand-over (default as check.py: {BATCH}, pytest {PYTEST_BATCH})",
     )
     args = parser.parse_args()
     record = _record(args.program)
@@ -206,14 +209,16 @@ def main() -> None:
                     list(box.run_candidates(warm, work.expectations, wall_seconds_each=30))
                 for _ in range(args.runs):
                     for n, box in boxes.items():
-                        rate = _check_all(box, work, args.batch)
+                        engine = PYTEST_BATCH if work.judge == "pytest" else BATCH
+                        rate = _check_all(box, work, args.batch or engine)
                         rates.setdefault((work.judge, n), []).append(rate)
                     loads.append(os.getloadavg()[0])
             finally:
                 for box in boxes.values():
                     box.close()
     print(
-        f"QuixBugs `{args.program}`: {len(pairs)} visible tests; batches of {args.batch}; "
+        f"QuixBugs `{args.program}`: {len(pairs)} visible tests; batches of "
+        f"{args.batch or f'{BATCH} (doctest) / {PYTEST_BATCH} (pytest)'}; "
         f"{args.runs} rounds, 1 and 2 workers alternating; load average "
         f"{min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} CPUs"
     )

@@ -109,11 +109,12 @@ def summarize(records: Iterable[Record], bugs: Sequence[Bug]) -> dict[str, Any]:
     return {"bugs": len(bugs), "tools": tools, "comparisons": comparisons}
 
 
-def _row(name: str, f: dict[str, Any]) -> str:
+def _row(name: str, f: dict[str, Any], total: int) -> str:
     fixes = "-"
     if "fix_offered" in f:
         fixes = f"{f['fix_reverts']} / {f['fix_suite_passes']} / {f['fix_offered']}"
-    misses = f" ({f['timed_out']} capped)" if f["timed_out"] else ""
+    misses = f" of {total}" if f["bugs"] < total else ""
+    misses += f" ({f['timed_out']} capped)" if f["timed_out"] else ""
     return (
         f"| {name} | {f['bugs']}{misses} | {f['top1']} ({f['top1_ties_favour']}) "
         f"| {f['top5']} | {fixes} | {f['median_seconds']} | {f['total_seconds']} |"
@@ -129,13 +130,13 @@ def table(summary: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     if "mgdebug" in tools:
-        lines.append(_row("mgdebug (project mode)", tools["mgdebug"]))
+        lines.append(_row("mgdebug (project mode)", tools["mgdebug"], summary["bugs"]))
     for family, label in (("sbfl", "FauxPy SBFL"), ("mbfl", "FauxPy MBFL")):
         for tool in sorted(t for t in tools if t.startswith(f"fauxpy-{family}:")):
             formula = tool.split(":", 1)[1]
             best = comparisons.get(family, {}).get("formula") == tool
             name = f"{label} ({formula}){' **best**' if best else ''}"
-            lines.append(_row(name, tools[tool]))
+            lines.append(_row(name, tools[tool], summary["bugs"]))
     lines.append("")
     for family, c in comparisons.items():
         if "bugs" not in c:

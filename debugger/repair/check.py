@@ -42,6 +42,10 @@ from .proposers import Proposer, SuspiciousLines
 from .simplicity import Ranked, rank_passing
 
 BATCH = 24  # candidates handed to the sandbox at once: keeps both workers busy
+# A pytest-judged chunk pays a pytest session's start (40-150 ms CPU) in each forked
+# grandchild; split over two workers, 24 left 12 per start and two workers checked
+# fewer candidates per second than one (benchmarks/check_throughput.py --batch).
+PYTEST_BATCH = 48
 # A pytest candidate runs a whole pytest session (configuration, collection)
 # beyond the tests' own time, which the traced baseline did not measure.
 PYTEST_SESSION_SECONDS = 1.0
@@ -146,6 +150,7 @@ class _Checker:
         self.line_rank = {line: i for i, (line, _) in enumerate(lines)}
         self.line_score = dict(lines)
         self.per_candidate = candidate_wall_seconds(baseline.results)
+        self.batch = PYTEST_BATCH if any(_is_pytest(r) for r in baseline.results) else BATCH
 
     def run(self, stream: Iterator[Candidate]) -> None:
         """Check `stream` batch by batch until it runs out or a stopping rule holds."""
@@ -157,7 +162,7 @@ class _Checker:
             if self.clock.over():
                 stats.stopped_by = "time"
                 return
-            want = min(BATCH, max_candidates - stats.candidates_tried)
+            want = min(self.batch, max_candidates - stats.candidates_tried)
             batch = _take(stream, want) if want > 0 else []
             if want <= 0 and _take(stream, 1):
                 stats.stopped_by = "candidates"

@@ -140,4 +140,4 @@ def test_the_summary_compares_mgdebug_with_each_familys_best_formula_on_shared_b
     mbfl = summary["comparisons"]["mbfl"]
     assert mbfl["bugs"] == 1 and mbfl["fauxpy_top1"] == 0
     text = table(summary)
-    assert "FauxPy SBFL (Ochiai) **best**" in text and "1 (1 capped)" in text
+    assert "FauxPy SBFL (Ochiai) **best**" in text and "| 1 of 2 (1 capped) |" in text
