@@ -116,7 +116,8 @@ def _row(name: str, f: dict[str, Any], total: int) -> str:
     misses = f" of {total}" if f["bugs"] < total else ""
     misses += f" ({f['timed_out']} capped)" if f["timed_out"] else ""
     return (
-        f"| {name} | {f['bugs']}{misses} | {f['top1']} ({f['top1_ties_favour']}) "
+        f"| {name} | {f['bugs']}{misses} "
+        f"| {f['top1']} ({f['top1_ties_favour']} / {f['top1_ties_against']}) "
         f"| {f['top5']} | {fixes} | {f['median_seconds']} | {f['total_seconds']} |"
     )
 
@@ -125,7 +126,7 @@ def table(summary: dict[str, Any]) -> str:
     """The Markdown table of the README section."""
     tools, comparisons = summary["tools"], summary["comparisons"]
     lines = [
-        "| tool / family (formula) | bugs | top-1 file+line (ties in its favour) | top-5 "
+        "| tool / family (formula) | bugs | top-1 file+line (ties broken for / against it) | top-5 "
         "| fixes: reverted / suite passes / offered | median s | total s |",
         "|---|---|---|---|---|---|---|",
     ]

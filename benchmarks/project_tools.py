@@ -10,8 +10,9 @@ way to target them; it still runs every selected test). A run cut by the
 time cap counts as a miss, with the time it took.
 
 Ranks are 1-based positions in the list a tool prints (what a user reads top
-down). Both tools may tie scores; `best` and `worst` give the rank with ties
-broken for and against the bug, so a reader can see how much rests on order.
+down). Both tools may tie scores; `best` and `worst` give the rank with the
+tie it sits in broken for and against the bug, so a reader can see how much
+rests on an order neither tool defines.
 """
 
 from __future__ import annotations
@@ -49,13 +50,20 @@ class Rank:
 
 
 def rank_of(bug: Bug, entries: Sequence[tuple[str, int, float]]) -> Rank:
-    """The bug's rank among (path, line, score) entries, listed best first."""
+    """The bug's rank among (path, line, score) entries, as listed (best first).
+
+    `best` and `worst` move it before or after the entries of equal score
+    listed next to it, so a tie's order, which neither tool defines, shows.
+    """
     for index, (path, line, score) in enumerate(entries):
         if bug.hit(path, line):
-            # Count distinct locations, not entries: a location listed twice is one place.
-            above = {(p, ln) for p, ln, s in entries if s > score}
-            level = {(p, ln) for p, ln, s in entries if s >= score}
-            return Rank(index + 1, len(above) + 1, len(level))
+            before = 0
+            while before < index and entries[index - before - 1][2] == score:
+                before += 1
+            after = 0
+            while index + after + 1 < len(entries) and entries[index + after + 1][2] == score:
+                after += 1
+            return Rank(index + 1, index + 1 - before, index + 1 + after)
     return Rank()
 
 

@@ -89,6 +89,9 @@ def test_ranks_follow_the_listed_order_and_report_ties_both_ways() -> None:
     assert (rank.listed, rank.best, rank.worst) == (3, 2, 4)
     assert rank.top(5) and not rank.top(1)
     assert rank_of(bug, [("pkg/m.py", 6, 1.0)]).listed is None
+    # A list not sorted by score (mgdebug's) keeps its order: only adjacent equal scores tie.
+    mixed = rank_of(bug, [("pkg/m.py", 5, 0.5), ("pkg/m.py", 9, 0.9), ("pkg/m.py", 8, 0.5)])
+    assert (mixed.listed, mixed.best, mixed.worst) == (1, 1, 1)
 
 
 def test_pytest_short_summary_gives_failed_and_errored_node_ids() -> None:
