@@ -177,7 +177,14 @@ def run_selection(
     limits = replace(
         base, wall_seconds=budget, cpu_seconds=max(base.cpu_seconds, math.ceil(budget))
     )
-    spec = {"args": list(args), "seconds": budget, "test_patterns": list(test_patterns)}
+    # `origin`: an editable install (a .pth naming the project's src/) makes the tests
+    # import the user's own files, not the copy's: those lines are the project's too.
+    spec = {
+        "args": list(args),
+        "seconds": budget,
+        "test_patterns": list(test_patterns),
+        "origin": str(root),
+    }
     exp = Expectation(
         id=COLLECT_ID,
         function="",

@@ -53,8 +53,15 @@ def is_collection(order: Order) -> bool:
 class _OwnFiles:
     """Which executed files are the project's own modules, by root-relative path (cached)."""
 
-    def __init__(self, root: str, test_patterns: list[str]) -> None:
-        self.roots = tuple({os.path.abspath(root) + os.sep, os.path.realpath(root) + os.sep})
+    def __init__(self, root: str, test_patterns: list[str], origin: str = "") -> None:
+        folders = [root, origin] if origin else [root]
+        self.roots = tuple(
+            dict.fromkeys(
+                form(folder) + os.sep
+                for folder in folders
+                for form in (os.path.abspath, os.path.realpath)
+            )
+        )
         self.patterns = test_patterns
         self.known: dict[str, str] = {}
         self.venvs: dict[str, bool] = {}
@@ -314,7 +321,8 @@ def run_collection(order: Order, fd: int) -> None:
     spec = json.loads(exp.code or "{}")
     root = order.scratch_root
     deadline = time.monotonic() + float(spec.get("seconds", order.wall_seconds))
-    own = _OwnFiles(root, [str(p) for p in spec.get("test_patterns", ["test_*.py", "*_test.py"])])
+    patterns = [str(p) for p in spec.get("test_patterns", ["test_*.py", "*_test.py"])]
+    own = _OwnFiles(root, patterns, str(spec.get("origin", "")))
     recorder = _Recorder(root, own, deadline)
     args = [str(a) for a in spec.get("args", [])]
     args += ["-p", "no:cacheprovider", "-q", "--no-header", "-p", "no:randomly"]

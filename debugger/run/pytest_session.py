@@ -14,6 +14,8 @@ standard library and pytest only: see child_kit.py).
 
 from __future__ import annotations
 
+import ast
+import linecache
 import os
 import re
 import sys
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 
 _ASSERT_EQ = re.compile(r"^(?:AssertionError: )?assert (.+?) == (.+)$")
+_WHERE = re.compile(r"^\s*\+\s+where (.+?) = ", re.M)  # the first "where": the left or right side
 # This grandchild's kept pytest sessions, by their arguments (None: use
 # pytest.main), and the PytestSession their plugin reports to.
 _KEPT: dict[tuple[str, ...], Kept | None] = {}
@@ -348,8 +351,46 @@ def _pytest_failure(
         crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
         match = _ASSERT_EQ.match(str(getattr(crash, "message", "")).split("\n", 1)[0])
         if match:
-            result.actual, result.expected = match.group(1), match.group(2)
+            left, right = match.group(1), match.group(2)
+            swap = _expected_on_the_left(exc, crash, left, right)
+            result.actual, result.expected = (right, left) if swap else (left, right)
     return result
+
+
+def _expected_on_the_left(exc: BaseException, crash: Any, left: str, right: str) -> bool:
+    """Whether `assert left == right` wrote the expected value first (`assert 3 == f(x)`).
+
+    pytest's "+  where 's' = f('')" line names the value a call gave, when it
+    prints one; else the assert's own source: a literal on the left and none on
+    the right.
+    """
+    where = _WHERE.search(str(getattr(crash, "message", "")))
+    if where is not None and left != right:
+        return where.group(1) == right
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
+    try:
+        test = ast.parse(line).body[0] if line.startswith("assert ") else None
+    except (SyntaxError, ValueError, IndexError):
+        return False  # an assert over several lines: keep pytest's order
+    if not isinstance(test, ast.Assert) or not isinstance(test.test, ast.Compare):
+        return False
+    compare = test.test
+    if len(compare.ops) != 1 or not isinstance(compare.ops[0], ast.Eq):
+        return False
+    return _is_literal(compare.left) and not _is_literal(compare.comparators[0])
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def _pytest_plugin(current: Callable[[], PytestSession]) -> object:

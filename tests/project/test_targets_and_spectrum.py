@@ -84,3 +84,17 @@ def test_a_payload_with_paths_out_of_the_project_is_not_believed() -> None:
     odd = {"nodeid": "t.py::c", "outcome": "exploded"}
     run = parse_payload(json.dumps({"version": 1, "tests": [good, bad, odd]}))
     assert [t.nodeid for t in run.tests] == ["t.py::a"]
+
+
+def test_files_an_editable_install_imports_from_the_user_s_own_project_count_as_its_modules(
+    tmp_path: Path,
+) -> None:
+    """A `.pth` naming the project's src/ makes tests import the user's files, not the copy's."""
+    from mgdebug.debugger.project.collect_child import _OwnFiles
+
+    copy, origin = tmp_path / "copy" / "proj", tmp_path / "home" / "proj"
+    own = _OwnFiles(str(copy), ["test_*.py"], str(origin))
+    assert own.relative(str(origin / "src" / "pkg" / "util.py")) == "src/pkg/util.py"
+    assert own.relative(str(copy / "src" / "pkg" / "util.py")) == "src/pkg/util.py"
+    assert own.relative(str(origin / "tests" / "test_util.py")) == "", "tests are not modules"
+    assert _OwnFiles(str(copy), ["test_*.py"]).relative(str(origin / "src" / "x.py")) == ""
