@@ -31,7 +31,9 @@ def package_name(module_file: str, stop: str = "") -> str | None:
     Packages are folders with `__init__.py` (under `stop`, when given: the
     name the module has for code that runs from that folder).
     """
-    parts = [os.path.splitext(os.path.basename(module_file))[0]]
+    init = _is_init(module_file)
+    # A package's own `__init__.py` is the package: `pkg`, not `pkg.__init__`.
+    parts = [] if init else [os.path.splitext(os.path.basename(module_file))[0]]
     folder = os.path.dirname(os.path.abspath(module_file))
     while folder.startswith(stop) and os.path.isfile(os.path.join(folder, "__init__.py")):
         name = os.path.basename(folder)
@@ -39,9 +41,13 @@ def package_name(module_file: str, stop: str = "") -> str | None:
             break
         parts.insert(0, name)
         folder = os.path.dirname(folder)
-    if len(parts) < 2 or _taken(parts[0], folder):
+    if len(parts) < (1 if init else 2) or _taken(parts[0], folder):
         return None
     return ".".join(parts)
+
+
+def _is_init(module_file: str) -> bool:
+    return os.path.basename(module_file) == "__init__.py"
 
 
 def _taken(top: str, root: str) -> bool:
@@ -60,7 +66,7 @@ def _taken(top: str, root: str) -> bool:
 def package_root(module_file: str, dotted: str) -> str:
     """The folder that holds the top package of `dotted` (what goes on sys.path)."""
     folder = os.path.dirname(os.path.abspath(module_file))
-    for _ in range(dotted.count(".")):
+    for _ in range(dotted.count(".") + _is_init(module_file)):
         folder = os.path.dirname(folder)
     return folder
 
@@ -79,9 +85,7 @@ class ServeModule(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != self.name:
             return None
-        return importlib.util.spec_from_loader(
-            fullname, self, origin=getattr(self.module, "__file__", None)
-        )
+        return _spec(fullname, self, self.module)
 
     def create_module(self, spec: Any) -> types.ModuleType:
         return self.module
@@ -90,6 +94,17 @@ class ServeModule(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if not self.executed:
             self.executed = True
             self.execute(module)
+
+
+def _spec(name: str, loader: Any, module: types.ModuleType) -> Any:
+    """The module's spec; a package's says where its submodules are."""
+    path = getattr(module, "__path__", None)
+    spec = importlib.util.spec_from_loader(
+        name, loader, origin=getattr(module, "__file__", None), is_package=path is not None
+    )
+    if spec is not None and path is not None:
+        spec.submodule_search_locations = list(path)
+    return spec
 
 
 def import_as_package_member(
@@ -103,14 +118,18 @@ def import_as_package_member(
     if root not in sys.path:
         sys.path.insert(0, root)
     module.__name__ = dotted
-    module.__package__ = dotted.rpartition(".")[0]
+    if _is_init(module.__file__ or ""):  # the package itself: its submodules are found beside it
+        module.__path__ = [os.path.dirname(module.__file__ or "")]
+        module.__package__ = dotted
+    else:
+        module.__package__ = dotted.rpartition(".")[0]
     # A previous candidate's module (one grandchild checks a batch of them):
     # forget it, so the import below runs this one and rebinds `pkg.mod`.
     for stale in [f for f in sys.meta_path if isinstance(f, ServeModule) and f.name == dotted]:
         sys.meta_path.remove(stale)
     sys.modules.pop(dotted, None)
     server = ServeModule(dotted, module, execute)
-    module.__spec__ = importlib.util.spec_from_loader(dotted, server, origin=module.__file__)
+    module.__spec__ = _spec(dotted, server, module)
     sys.meta_path.insert(0, server)
     importlib.import_module(dotted)
     if not server.executed:  # imported before by the package itself, under another object
