@@ -29,22 +29,26 @@ TEST = 'from plural import plural\n\n\ndef test_empty():\n    assert "" == plura
 def test_the_only_function_a_failing_test_calls_is_blamed_despite_its_passing_doctest(
     tmp_path: Path,
 ) -> None:
-    module, tests = tmp_path / "plural.py", tmp_path / "test_plural.py"
+    # Named so that static discovery does not attribute it to `plural` (pytest runs a
+    # file it is given whatever its name).
+    module, tests = tmp_path / "plural.py", tmp_path / "checks" / "check_plural.py"
     module.write_text(PLURAL)
+    tests.parent.mkdir()
     tests.write_text(TEST)
     failing = Expectation(
-        id="pytest:test_plural.py::test_empty",
+        id="pytest:checks/check_plural.py::test_empty",
         function="",
         kind="pytest",
         origin=Origin(str(tests), 4, "pytest"),
         description="test_empty",
         test_file=str(tests),
-        nodeid="test_plural.py::test_empty",
+        nodeid="check_plural.py::test_empty",
     )
     options = DebugOptions(search_fixes=False, mutation_seconds=0)
     report = debug(DebugRequest(PLURAL, str(module), options, expectations=[failing]))
     statuses = {r.expectation_id: r.status for r in report.results}
-    assert statuses["pytest:test_plural.py::test_empty"] == "fail"
+    assert statuses["pytest:checks/check_plural.py::test_empty"] == "fail"
+    assert [e.function for e in report.expectations if e.kind == "pytest"] == [""]
     assert report.suspects, report.messages
     assert {s.function for s in report.suspects} == {"plural"}
     assert any(f.name == "plural" and f.blamed for f in report.functions)
