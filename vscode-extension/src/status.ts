@@ -158,7 +158,7 @@ export class StatusModel {
         };
       case "starting":
         return {
-          text: "$(sync~spin) mgdebug",
+          text: "$(sync~spin) mgdebug: starting the server",
           tooltip: `mgdebug: starting the server${detail}`,
           severity: "none",
           phase: "running",
@@ -184,7 +184,8 @@ export class StatusModel {
     if (items.length === 0) {
       const found = describeSummary(this.active === undefined ? undefined : this.summaries.get(this.active));
       if (found) return { ...found, tooltip: `${found.tooltip}${detail}`, severity: "none", phase: "idle" };
-      return { text: "$(check) mgdebug", tooltip: `mgdebug: idle${detail}`, severity: "none", phase: "idle" };
+      // Words, not a bare icon: nothing is running and no open file has a result to show.
+      return { text: "$(check) mgdebug: ready", tooltip: `mgdebug: idle${detail}`, severity: "none", phase: "idle" };
     }
     const latest = items[items.length - 1]!;
     const pct = latest.percentage !== undefined ? ` ${Math.round(latest.percentage)}%` : "";

@@ -8,6 +8,7 @@ describe("StatusModel", () => {
     const s = new StatusModel();
     s.setState("starting");
     assert.equal(s.view().phase, "running");
+    assert.equal(s.view().text, "$(sync~spin) mgdebug: starting the server", "words, not only a spinner");
     s.setState("ready");
     assert.equal(s.view().phase, "idle");
     s.progress("t1", { kind: "begin", title: "Debugging", message: "add", percentage: 10 });
@@ -55,7 +56,7 @@ describe("status in words", () => {
     s.setState("ready");
     s.summary("file:///a.py", { results: true, failing: 1, passing: 2 });
     s.summary("file:///b.py", { results: true, failing: 0, passing: 2 });
-    assert.equal(s.view().text, "$(check) mgdebug", "no active editor: no claim about any file");
+    assert.equal(s.view().text, "$(check) mgdebug: ready", "no active editor: no claim about any file");
     s.setActive("file:///a.py");
     assert.equal(s.view().text, "$(bug) mgdebug: 1 failing function");
     s.progress("t", { kind: "begin", title: "mgdebug: debugging whole file", percentage: 0 });
@@ -68,7 +69,7 @@ describe("status in words", () => {
     assert.equal(s.view().text, "$(check) mgdebug: all expectations pass");
     s.setState("stopped");
     s.setState("ready");
-    assert.equal(s.view().text, "$(check) mgdebug", "a restarted server's results are not known");
+    assert.equal(s.view().text, "$(check) mgdebug: ready", "a restarted server's results are not known");
   });
 
   it("says when counts are from before an edit, and when the file could not run", () => {
