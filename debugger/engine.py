@@ -13,6 +13,7 @@ candidate becomes a checked fix. Each stage writes its part of the `Report`.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 import time
@@ -257,7 +258,7 @@ def analyse(
                 "(origin `model`; add your own to be sure)"
             )
     if not chosen:
-        report.messages.extend(_hints(module, narrow))
+        report.messages.extend(_hints(module, narrow, path))
         return None
     return Baseline(source, path, module, options, tuple(chosen))
 
@@ -451,12 +452,25 @@ def _failing_calls(results: Sequence[ExpectationResult]) -> list[CallRecord]:
     return []
 
 
-def _hints(module: ModuleInfo, narrow: Sequence[str]) -> list[str]:
+def _hints(module: ModuleInfo, narrow: Sequence[str], path: str) -> list[str]:
     funcs = [
         f
         for f in module.functions.values()
         if not narrow or f.qualname in narrow or f.name in narrow
     ]
+    if _is_test_file(path):
+        # A docstring example for `test_total` is advice for the code it tests, not for it.
+        funcs = [f for f in funcs if not f.name.startswith("test")]
+        if not funcs:
+            return [
+                "a pytest file: its tests judge the code they import — debug that module, "
+                "the project (`mgdebug` with no file) or one test (`mgdebug FILE::TEST`)"
+            ]
     if not funcs:
         return ["no functions to debug in this file"]
     return [f"`{f.qualname}` has no expectations: {missing_expectation_hint(f)}" for f in funcs]
+
+
+def _is_test_file(path: str) -> bool:
+    name = os.path.basename(path)
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))

@@ -327,9 +327,10 @@ def _message(
     if stats.passing_edits > 1 and stats.passing_edits - len(variants) == 1:
         shown = ", ".join(f"`{code}`" for code in variants[:3])
         more = ", ..." if len(variants) > 3 else ""
+        others = "the other is" if len(variants) == 1 else f"the other {len(variants)} are"
         return (
-            f"{stats.passing_edits} different edits pass every expectation; the others "
-            f"write fix 1 with an identity slice or arithmetic ({shown}{more})"
+            f"{stats.passing_edits} edits pass every expectation, but they are one fix: "
+            f"{others} fix 1 written the long way ({shown}{more})"
         )
     if stats.passing_edits > 1:
         head = (
