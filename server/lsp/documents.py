@@ -88,7 +88,14 @@ class FunctionFix:
         checked = f"passes {self.passed}/{self.total} expectations"
         if self.origin == "model":
             return f"mgdebug: {change} (the model's fix, checked: {checked})"
+        if self.is_variant:  # `xs[:]` beside `xs`: the same fix, offered after it as such
+            return f"mgdebug: other checked fix: {change} ({self.note}; {checked})"
         return f"mgdebug: {change} ({checked})"
+
+    @property
+    def is_variant(self) -> bool:
+        """Another passing fix written the long way (check.py's note: "fix 1, written with …")."""
+        return self.note.startswith("fix ") and ", written with the identity " in self.note
 
 
 @dataclass

@@ -178,6 +178,24 @@ async def test_a_failing_pytest_test_is_named_with_pytest_s_own_line(
 
 
 @ON_SERVER
+async def test_the_plain_fix_is_the_first_quick_fix_and_long_forms_say_they_are_the_same(
+    editor: LanguageClient, total
+) -> None:
+    uri, found = total
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri),
+        range=types.Range(types.Position(9, 0), types.Position(9, 0)),
+        context=types.CodeActionContext(diagnostics=found),
+    )
+    titles = [a.title for a in await editor.text_document_code_action_async(params) or []]
+    fixes = [t for t in titles if "passes 2/2 expectations" in t]
+    assert fixes[0] == "mgdebug: delete `[1:]` on line 10 (passes 2/2 expectations)"
+    longer = [t for t in fixes if "xs[:]" in t or "`0`" in t]
+    assert longer and all(t.startswith("mgdebug: other checked fix: ") for t in longer), fixes
+    assert all("written with the identity slice" in t for t in longer)
+
+
+@ON_SERVER
 async def test_the_max_suspects_setting_republishes_the_open_files_without_a_run(
     editor: LanguageClient, total
 ) -> None:
