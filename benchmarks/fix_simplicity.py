@@ -159,26 +159,14 @@ def _function_text(source: str, qualname: str) -> str | None:
     """The code of the function `qualname` ("f", "C.m", "outer.inner") in `source`, dedented."""
     import ast
 
+    from mgdebug.debugger.llm.splice import find_definition
+
     try:
-        tree = ast.parse(source)
+        node = find_definition(ast.parse(source), qualname)
     except SyntaxError:
         return None
-    body: list[ast.stmt] = tree.body
-    node: ast.AST | None = None
-    for part in qualname.split("."):
-        node = next(
-            (
-                n
-                for n in body
-                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-                and n.name == part
-            ),
-            None,
-        )
-        if node is None:
-            return None
-        body = getattr(node, "body", [])
-    assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    if node is None:
+        return None
     lines = source.splitlines(keepends=True)
     start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
     return textwrap.dedent("".join(lines[start - 1 : node.end_lineno]))

@@ -13,12 +13,12 @@ candidate becomes a checked fix. Each stage writes its part of the `Report`.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from mgdebug.analysis.expectations import find_expectations, missing_expectation_hint
@@ -458,7 +458,9 @@ def _hints(module: ModuleInfo, narrow: Sequence[str], path: str) -> list[str]:
         for f in module.functions.values()
         if not narrow or f.qualname in narrow or f.name in narrow
     ]
-    if _is_test_file(path):
+    from .project.target import is_test_file  # only when nothing ran: not on the hot path
+
+    if is_test_file(Path(path)):
         # A docstring example for `test_total` is advice for the code it tests, not for it.
         funcs = [f for f in funcs if not f.name.startswith("test")]
         if not funcs:
@@ -469,8 +471,3 @@ def _hints(module: ModuleInfo, narrow: Sequence[str], path: str) -> list[str]:
     if not funcs:
         return ["no functions to debug in this file"]
     return [f"`{f.qualname}` has no expectations: {missing_expectation_hint(f)}" for f in funcs]
-
-
-def _is_test_file(path: str) -> bool:
-    name = os.path.basename(path)
-    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .model_cli import add_model_arguments, model_check, model_options
@@ -321,8 +321,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         sys.stderr.write("mgdebug: error: the following arguments are required: file\n")
         return EXIT_USAGE
+    return guarded(lambda: model_check(args) if args.model_check else run(args), "the file")
+
+
+def guarded(command: Callable[[], int], what: str) -> int:
+    """`command`'s exit status; bad input, ^C and our own errors as their own statuses.
+
+    `what` is what the user should attach to a report of an internal error.
+    """
     try:
-        return model_check(args) if args.model_check else run(args)
+        return command()
     except InputError as exc:
         sys.stderr.write(f"mgdebug: {exc}\n")
         return EXIT_USAGE
@@ -330,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("mgdebug: interrupted\n")
         return 130
     except Exception:  # noqa: BLE001 - the last line of defence: say it is ours
-        sys.stderr.write("mgdebug: internal error; please report it with the file:\n")
+        sys.stderr.write(f"mgdebug: internal error; please report it with {what}:\n")
         traceback.print_exc()
         return EXIT_INTERNAL
 

@@ -18,7 +18,6 @@ import io
 import json
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -179,22 +178,11 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str]) -> int:
     """Project mode's `main`: the same error handling and statuses as cli.main."""
-    from .cli import EXIT_INTERNAL, EXIT_USAGE
+    from .cli import EXIT_USAGE, guarded
 
     parser = project_parser()
     try:
         args = parser.parse_args(list(argv))
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else 0
-    try:
-        return run(args)
-    except InputError as exc:
-        sys.stderr.write(f"mgdebug: {exc}\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write("mgdebug: interrupted\n")
-        return 130
-    except Exception:  # noqa: BLE001 - the last line of defence: say it is ours
-        sys.stderr.write("mgdebug: internal error; please report it with the project:\n")
-        traceback.print_exc()
-        return EXIT_INTERNAL
+    return guarded(lambda: run(args), "the project")

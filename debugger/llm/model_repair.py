@@ -31,7 +31,7 @@ from .explain import judge_fixes
 from .model_evidence import function_source
 from .model_fixes import Failure, FixConversation
 from .pipeline import ModelRun
-from .splice import Splice, hunks, subsets_smallest_first
+from .splice import Splice, find_definition, hunks, subsets_smallest_first
 
 MAX_SUBSETS = 32  # hunk subsets checked when shrinking a passing rewrite
 
@@ -175,22 +175,7 @@ def _function_code(source: str, function: str) -> str | None:
         tree = ast.parse(source)
     except SyntaxError:
         return None
-    parts = function.split(".")
-    body: list[ast.stmt] = tree.body
-    node: ast.AST | None = None
-    for part in parts:
-        node = next(
-            (
-                n
-                for n in body
-                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-                and n.name == part
-            ),
-            None,
-        )
-        if node is None:
-            return None
-        body = getattr(node, "body", [])
+    node = find_definition(tree, function)
     return ast.dump(node) if node is not None else None
 
 

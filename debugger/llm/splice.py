@@ -33,6 +33,24 @@ class Splice:
     functions: tuple[str, ...]  # qualnames replaced, in file order
 
 
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+def find_definition(tree: ast.Module, qualname: str) -> Definition | None:
+    """The `def` or `class` named by `qualname` ("f", "C.m", "outer.inner") in `tree`."""
+    body: list[ast.stmt] = tree.body
+    node: Definition | None = None
+    for part in qualname.split("."):
+        node = next(
+            (n for n in body if isinstance(n, Definition) and n.name == part),
+            None,
+        )
+        if node is None:
+            return None
+        body = node.body
+    return node
+
+
 def _answer_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
     found: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
 

@@ -105,6 +105,11 @@ def project_of(path: Path) -> Path | None:
 
 
 def _walk_tests(folder: Path, patterns: Sequence[str]) -> Iterator[Path]:
+    return (path for path in _python_files(folder) if is_test_file(path, patterns))
+
+
+def _python_files(folder: Path) -> Iterator[Path]:
+    """`.py` files under `folder`, in order, skipping hidden folders, venvs and caches."""
     for here, dirs, files in os.walk(folder):
         dirs[:] = sorted(
             d
@@ -114,7 +119,7 @@ def _walk_tests(folder: Path, patterns: Sequence[str]) -> Iterator[Path]:
             and not (Path(here) / d / "pyvenv.cfg").exists()
         )
         for name in sorted(files):
-            if is_test_file(Path(name), patterns):
+            if name.endswith(".py"):
                 yield Path(here) / name
 
 
@@ -194,20 +199,6 @@ def _importable(module: Path, root: Path) -> bool:
     return top in (root, root / "src")
 
 
-def _project_sources(root: Path) -> Iterator[Path]:
-    for here, dirs, files in os.walk(root):
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if not d.startswith(".")
-            and d not in _NOT_RECURSED
-            and not (Path(here) / d / "pyvenv.cfg").exists()
-        )
-        for name in sorted(files):
-            if name.endswith(".py"):
-                yield Path(here) / name
-
-
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_PROJECT_SOURCES = 3000
 
@@ -225,7 +216,7 @@ def tests_that_may_reach(module: Path, target: Target) -> list[Path] | None:
     if not _importable(module, target.root):
         return None
     sources = []
-    for count, path in enumerate(_project_sources(target.root)):
+    for count, path in enumerate(_python_files(target.root)):
         if count >= MAX_PROJECT_SOURCES:
             return None
         sources.append(path)

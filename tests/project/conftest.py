@@ -12,16 +12,13 @@ included, so that only the first run pays for the project's pytest run.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cli.conftest import CliRun
+from cli.conftest import run_mgdebug as run_cli
 
 FILES = {
     "pyproject.toml": '[project]\nname = "shop"\nversion = "0"\n',
@@ -76,30 +73,10 @@ def build_project(root: Path) -> Path:
     return root
 
 
-@dataclass
-class CliRun:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> dict[str, Any]:
-        return json.loads(self.stdout)
-
-
 def run_mgdebug(*args: str, cwd: Path) -> CliRun:
-    """The installed `mgdebug`, as a user runs it in the project folder."""
-    exe = Path(sys.executable).with_name("mgdebug")
+    """The installed `mgdebug`, as a user runs it in the project folder (no venv active)."""
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "VIRTUAL_ENV")}
-    proc = subprocess.run(
-        [str(exe), *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        env=env,
-    )
-    return CliRun(proc.returncode, proc.stdout, proc.stderr)
+    return run_cli(*args, cwd=cwd, timeout=180, env=env)
 
 
 @pytest.fixture(scope="module")
